@@ -1,0 +1,44 @@
+"""tamrin: a deep-learning library written from scratch on NumPy, for learning by running.
+
+``import tamrin`` gives the Tensor with reverse-mode autograd, the differentiable ops, and
+the subpackages ``tamrin.nn``, ``tamrin.optim`` … with PyTorch's names and semantics.
+"""
+
+from tamrin import autograd, ops
+from tamrin.creation import (
+    arange,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tamrin.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tamrin.gradcheck import GradcheckError, gradcheck
+from tamrin.ops import *  # noqa: F403 - the op functions: tamrin.exp, tamrin.matmul …
+from tamrin.random import get_rng_state, manual_seed, seed, set_rng_state
+from tamrin.tensor import (
+    Tensor,
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int32,
+    int64,
+    long,
+    uint8,
+)
+
+__version__ = "0.1.0"

@@ -1,0 +1,62 @@
+"""Turning Python scalars and arrays into operands of a tensor op, and naming bad shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tamrin.tensor import DEFAULT_FLOAT, Tensor, as_array
+
+
+def constant_like(x: Any, like: Any) -> np.ndarray:
+    """A constant operand for an op whose other operand is ``like``.
+
+    A Python scalar takes the tensor's dtype (so ``x * 2.0`` stays float32), except that a
+    float scalar with an integer tensor gives the default float dtype (as PyTorch).
+    """
+    if isinstance(x, (bool, int, float)) and isinstance(like, Tensor):
+        dtype = like.data.dtype
+        if isinstance(x, float) and dtype.kind != "f":
+            dtype = DEFAULT_FLOAT
+        elif isinstance(x, int) and not isinstance(x, bool) and dtype.kind == "b":
+            dtype = np.dtype(np.int64)
+        return np.asarray(x, dtype=dtype)
+    return as_array(x)
+
+
+def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """Make sure at least the non-Tensor side of a binary op is an ndarray constant."""
+    if not isinstance(a, Tensor):
+        a = constant_like(a, b)
+    if not isinstance(b, Tensor):
+        b = constant_like(b, a)
+    return a, b
+
+
+def broadcasting(name: str, ufunc: Callable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``ufunc(a, b)``, with an error that names the op and both shapes."""
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        raise ValueError(
+            f"{name}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} cannot be "
+            "broadcast together (trailing dimensions must be equal or 1)"
+        ) from None
+
+
+def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """``dim`` (None, an int or a tuple, negatives allowed) as a tuple of axes, or None."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(
+                f"{op}: dimension {d} is out of range for a tensor with {ndim} dimensions "
+                f"(expected in [{-max(ndim, 1)}, {max(ndim, 1) - 1}])"
+            )
+        out.append(d % ndim if ndim else 0)
+    return tuple(out) if ndim else ()

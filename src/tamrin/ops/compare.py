@@ -1,0 +1,51 @@
+"""Comparisons and other non-differentiable element-wise tests (results carry no graph)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tamrin.ops._operands import binary_operands, broadcasting
+from tamrin.tensor import Tensor
+
+
+def _compare(name: str, ufunc: Callable) -> Callable[[Any, Any], Tensor]:
+    def compare(a: Any, b: Any) -> Tensor:
+        a, b = binary_operands(a, b)
+        a = a.data if isinstance(a, Tensor) else a
+        b = b.data if isinstance(b, Tensor) else b
+        return Tensor._make(broadcasting(name, ufunc, a, b))
+
+    compare.__name__ = name
+    compare.__doc__ = f"Element-wise ``{name}`` → bool tensor (no gradient)."
+    return compare
+
+
+eq = _compare("eq", np.equal)
+ne = _compare("ne", np.not_equal)
+lt = _compare("lt", np.less)
+le = _compare("le", np.less_equal)
+gt = _compare("gt", np.greater)
+ge = _compare("ge", np.greater_equal)
+
+
+def isnan(a: Tensor) -> Tensor:
+    """Element-wise NaN test."""
+    return Tensor._make(np.isnan(a.data))
+
+
+def isfinite(a: Tensor) -> Tensor:
+    """Element-wise test for finite values (not NaN, not ±Inf)."""
+    return Tensor._make(np.isfinite(a.data))
+
+
+def sign(a: Tensor) -> Tensor:
+    """−1, 0 or 1 per element (no gradient: it is 0 almost everywhere)."""
+    return Tensor._make(np.sign(a.data))
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """True when every element of ``a`` is within atol + rtol·|b| of ``b``."""
+    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))

@@ -1,0 +1,58 @@
+"""Matrix multiplication (batched, with PyTorch's rules for 1-D operands)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tamrin.autograd import Context, Function
+from tamrin.tensor import Tensor
+
+
+class MatMul(Function):
+    """Z = A·B, batched over leading axes.
+
+    Backward (the two GEMMs of every linear layer): ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G, summed over
+    broadcast batch axes. A 1-D A is a row vector and a 1-D B a column vector, as PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                             f"{a.shape} and {b.shape}")
+        ctx.save_for_backward(a, b)
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied (inner "
+                f"dimensions {a.shape[-1]} and {b.shape[-2] if b.ndim > 1 else b.shape[0]} "
+                "must match, batch dimensions must broadcast)"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if need_a:
+            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            if a.ndim == 1:
+                ga = ga[..., 0, :]
+        if need_b:
+            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            if b.ndim == 1:
+                gb = gb[..., 0]
+        return ga, gb
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with broadcasting over batch axes (the ``@`` operator)."""
+    return MatMul.apply(a, b)

@@ -1,0 +1,428 @@
+"""The Tensor: an ndarray, its gradient, and the node of the graph that made it.
+
+This file also holds the graph walk of reverse-mode autodiff (``Tensor.backward``): the
+nodes are found in reverse topological order by an iterative depth-first search (no
+recursion, so a chain of 100,000 ops works), each node's ``Function.backward`` turns the
+gradient of its output into gradients of its inputs, and leaves accumulate them in ``.grad``.
+
+The differentiable operations (``+``, ``@``, ``exp``, ``sum`` …) live in ``tamrin.ops``,
+which installs them on this class when it is imported: the ops need Tensor to wrap their
+results, so Tensor must not import them.
+
+Dtype policy (as PyTorch): floating data defaults to float32; a Python float or a float64
+array becomes float32 unless ``dtype`` is given. Two tensors of different dtypes promote to
+the wider one (float32 ⊕ float64 → float64); a Python scalar takes the tensor's dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from tamrin.grad_mode import STATE, no_grad
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+long = int64
+double = float64
+half = float16
+
+DEFAULT_FLOAT = float32
+
+
+def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
+    """Turn ``data`` (nested lists, scalars, arrays or a Tensor) into an ndarray.
+
+    Without ``dtype``, floating data becomes float32 (the library default) and integer
+    or boolean data keeps its kind, as ``torch.tensor`` does.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype), copy=copy or None)
+    arr = np.array(data, copy=copy or None)
+    if arr.dtype.kind == "f" and arr.dtype != float32 and arr.dtype != float16:
+        return arr.astype(DEFAULT_FLOAT)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(
+            f"tensor: cannot make a tensor from data of dtype {arr.dtype}; "
+            "expected numbers (float, int or bool)"
+        )
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    ``data`` is the NumPy array, ``grad`` the accumulated gradient (a Tensor without
+    history, or None), ``requires_grad`` says whether gradients flow to it, and the
+    private ``_ctx`` is the graph node (a ``tamrin.autograd.Context``) that produced it —
+    None for leaves.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_index", "_hooks", "_retains_grad")
+    __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__
+    __hash__ = object.__hash__  # == is element-wise, identity is the hash (as PyTorch)
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = as_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.requires_grad = False
+        self._ctx = None
+        self._index = 0
+        self._hooks: list[Callable] | None = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data: np.ndarray, requires_grad: bool = False, ctx: Any = None,
+              index: int = 0) -> Tensor:
+        """Wrap an ndarray without copying or validating it (used by ops)."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._ctx = ctx
+        t._index = index
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    # ---- array-like facts -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    # ---- conversion ---------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared memory, as ``torch.Tensor.numpy``)."""
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only a tensor with one element can be converted to a Python "
+                f"number, got shape {self.data.shape}"
+            )
+        return self.data.item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a tensor of shape {self.data.shape} is ambiguous"
+            )
+        return bool(self.data.item())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    # ---- autograd facts -----------------------------------------------------------------
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Any:
+        """The graph node that produced this tensor (None for leaves)."""
+        return self._ctx
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut from the graph."""
+        return Tensor._make(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad_: you can only change requires_grad of leaf tensors; "
+                "use .detach() to cut a non-leaf tensor from the graph"
+            )
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad_: only floating-point tensors can require gradients, "
+                f"got dtype {self.data.dtype}"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (``p.grad.zero_()``)."""
+        self.data[...] = 0
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on a non-leaf tensor after backward (leaves always keep it)."""
+        if self._ctx is None:
+            return
+        self._retains_grad = True
+        self._register_on_node()
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a replacement gradient. Returns a function that removes it.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        self._register_on_node()
+        hooks = self._hooks
+
+        def remove() -> None:
+            if hook in hooks:
+                hooks.remove(hook)
+
+        return remove
+
+    def _register_on_node(self) -> None:
+        ctx = self._ctx
+        if ctx is not None:
+            if ctx.hooked is None:
+                ctx.hooked = []
+            if self not in ctx.hooked:
+                ctx.hooked.append(self)
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) · gradient into ``leaf.grad`` for every leaf.
+
+        ``gradient`` is required unless this tensor holds a single element (then it is 1).
+        """
+        run_backward(self, gradient, retain_graph)
+
+    # ---- printing -----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype=tamrin.{self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{self._ctx.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+
+# ---- the graph walk ---------------------------------------------------------------------
+
+def _topological_order(root: Any) -> list:
+    """Graph nodes reachable from ``root`` so that every node comes after its inputs.
+
+    Iterative depth-first post-order: each node is appended once all the nodes it reads
+    from are appended. Reversed, consumers come before producers — the order backprop needs.
+    """
+    order: list = []
+    visited = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent is not None:
+                pnode = parent._ctx
+                if pnode is not None and pnode not in visited:
+                    visited.add(pnode)
+                    stack.append((pnode, iter(pnode.parents)))
+                    break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _seed_gradient(root: Tensor, gradient: Any) -> np.ndarray:
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for scalar outputs, but "
+                f"this tensor has shape {root.data.shape}; pass backward(gradient=...) "
+                "with a tensor of that shape"
+            )
+        return np.ones_like(root.data)
+    g = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
+                 dtype=root.data.dtype)
+    if g.shape != root.data.shape:
+        raise RuntimeError(
+            f"backward: gradient has shape {g.shape} but the tensor has shape "
+            f"{root.data.shape}; they must match"
+        )
+    return g
+
+
+def _run_tensor_hooks(t: Tensor, g: np.ndarray) -> np.ndarray:
+    """Apply ``t``'s hooks to its gradient; keep it as ``t.grad`` if asked to."""
+    if t._hooks:
+        for hook in list(t._hooks):
+            out = hook(Tensor._make(g))
+            if out is not None:
+                g = out.data if isinstance(out, Tensor) else np.asarray(out)
+    if t._retains_grad:
+        _accumulate_grad(t, g)
+    return g
+
+
+def _accumulate_grad(t: Tensor, g: np.ndarray) -> None:
+    """``t.grad += g`` (out of place, so that no two tensors ever share a grad array)."""
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+    if t.grad is None:
+        if not g.flags.writeable or g.shape != t.data.shape:
+            g = np.array(np.broadcast_to(g, t.data.shape))
+        t.grad = Tensor._make(g)
+    else:
+        t.grad.data = t.grad.data + g
+
+
+def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Undo broadcasting: sum ``g`` over the axes that broadcasting added or stretched.
+
+    If y = f(broadcast(x)), then dL/dx is dL/d(broadcast x) summed over every axis where x
+    had size 1 (or did not exist).
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _check_finite(node: Any, grads: tuple) -> None:
+    for i, g in enumerate(grads):
+        if g is not None and g.dtype.kind == "f" and not np.isfinite(g).all():
+            raise RuntimeError(
+                f"detect_anomaly: the backward of {node.name} returned NaN/Inf in the "
+                f"gradient of its input {i} (shape {g.shape})"
+            )
+
+
+def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
+    """Reverse-mode autodiff from ``root``: see ``Tensor.backward``."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn; did you "
+            "forget requires_grad=True on an input, or compute it under no_grad()?"
+        )
+    seed = _seed_gradient(root, gradient)
+    if root._ctx is None:  # backward on a leaf: d(leaf)/d(leaf) = 1
+        _accumulate_grad(root, _run_tensor_hooks(root, seed))
+        return
+    grads: dict = {root._ctx: _node_slot(root._ctx, seed, root._index, None)}
+    anomaly = STATE.anomaly_enabled
+    with no_grad():
+        for node in reversed(_topological_order(root._ctx)):
+            g_out = grads.pop(node, None)
+            if g_out is None:
+                continue
+            if node.released:
+                raise RuntimeError(
+                    f"backward: trying to backward through the graph a second time "
+                    f"(through {node.name}): its saved arrays were freed by the first "
+                    "backward(). Pass retain_graph=True to the first call if you need to "
+                    "backward twice."
+                )
+            if node.hooked is not None:
+                g_out = _hooked_output_grads(node, g_out)
+            if node.n_outputs > 1:
+                g_out = [np.zeros(s, d) if g is None else g
+                         for g, (s, d) in zip(g_out, node.output_meta)]
+            g_in = node.fn.backward(node, *g_out) if node.n_outputs > 1 else \
+                node.fn.backward(node, g_out)
+            if type(g_in) is not tuple:
+                g_in = (g_in,)
+            if anomaly:
+                _check_finite(node, g_in)
+            if not retain_graph:
+                node.release()
+            _send_to_parents(node, g_in, grads)
+
+
+def _node_slot(node: Any, g: np.ndarray, index: int, current: Any) -> Any:
+    """Add gradient ``g`` of output ``index`` into a node's pending gradient(s)."""
+    if node.n_outputs == 1:
+        return g if current is None else current + g
+    slots = current if current is not None else [None] * node.n_outputs
+    slots[index] = g if slots[index] is None else slots[index] + g
+    return slots
+
+
+def _hooked_output_grads(node: Any, g_out: Any) -> Any:
+    for t in node.hooked:
+        if node.n_outputs == 1:
+            g_out = _run_tensor_hooks(t, g_out)
+        elif g_out[t._index] is not None:
+            g_out[t._index] = _run_tensor_hooks(t, g_out[t._index])
+    return g_out
+
+
+def _send_to_parents(node: Any, g_in: tuple, grads: dict) -> None:
+    seen: list = []
+    for parent, g in zip(node.parents, g_in):
+        if parent is None or g is None:
+            continue
+        if g.shape != parent.data.shape:
+            g = sum_to_shape(g, parent.data.shape)
+        if any(g is s for s in seen):  # one array handed to two inputs: give each its own
+            g = g.copy()
+        seen.append(g)
+        pnode = parent._ctx
+        if pnode is None:
+            if parent._hooks:
+                g = _run_tensor_hooks(parent, g)
+            _accumulate_grad(parent, g)
+        else:
+            if g.dtype != parent.data.dtype:
+                g = g.astype(parent.data.dtype)
+            grads[pnode] = _node_slot(pnode, g, parent._index, grads.get(pnode))
