@@ -1,0 +1,25 @@
+"""Benchmark workloads: one module per workload family, discovered by ``bench/run.py``.
+
+The contract every workload module follows::
+
+    WORKLOADS = {
+        "mlp-train-step": Workload(
+            title="MLP 784-512-256-10 training step, batch 128",
+            frameworks=("tamrin", "torch", "numpy"),   # the first is the subject, the
+            baseline="torch",                            # ratio is subject / baseline
+            unit="samples/s",                             # or "time"
+            samples_per_call=128,                         # for samples/s
+            target="tamrin >= 1.0x torch throughput",     # the issue's target, as text
+            build=build_mlp_step,                         # build(framework) -> callable
+        ),
+    }
+
+``build(framework)`` runs in a fresh subprocess whose BLAS/OpenMP thread variables are 1;
+it does all set-up (imports, data, model) and returns a zero-argument function that runs
+one repetition. The runner warms up, times repetitions, reports median and min–max, and
+the peak resident memory of that process.
+"""
+
+from bench.workloads.spec import Workload
+
+__all__ = ["Workload"]
