@@ -42,3 +42,5 @@ from tamrin.tensor import (
 )
 
 __version__ = "0.1.0"
+
+from tamrin import nn  # noqa: E402 - after the core it builds on

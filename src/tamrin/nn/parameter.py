@@ -1,0 +1,30 @@
+"""Parameter: a Tensor that a Module registers as learnable when assigned to an attribute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tamrin.tensor import Tensor, as_array
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that requires grad by default and is found by ``Module.parameters()``.
+
+    ``Parameter(tensor)`` shares the tensor's data (no copy), as ``torch.nn.Parameter``.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
+        array = data.data if isinstance(data, Tensor) else as_array(data)
+        super().__init__(array, dtype=array.dtype, requires_grad=False)
+        self.data = array  # share, never copy: Parameter(t) aliases t
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
