@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# make demo: every lab in quick mode; FULL=1 for full sizes; JOBS=N worker processes.
+LAB_SIZE := $(if $(FULL),,--quick)
+JOBS ?= 2
+
 demo: $(STAMP)
-	$(PY) -m tamrin.demo
+	$(PY) -m tamrin labs run --all $(LAB_SIZE) --jobs $(JOBS) --out report
 
 test: $(STAMP)
 	@$(PY) -m pytest; rc=$$?; \

@@ -17,9 +17,12 @@ The contract every workload module follows::
 ``build(framework)`` runs in a fresh subprocess whose BLAS/OpenMP thread variables are 1;
 it does all set-up (imports, data, model) and returns a zero-argument function that runs
 one repetition. The runner warms up, times repetitions, reports median and min–max, and
-the peak resident memory of that process.
+the peak resident memory of that process. Optional: ``target_ratio=1.2`` states the
+target's number (else the runner reads it from ``target``, e.g. "<= 1.2x" or ">= 1.0x"),
+and ``build`` may call ``spec.is_quick()`` to pick smaller sizes under ``--quick``.
+Run them with ``python -m bench.run [names...] [--quick] [--json out.json]``.
 """
 
-from bench.workloads.spec import Workload
+from bench.workloads.spec import Workload, is_quick
 
-__all__ = ["Workload"]
+__all__ = ["Workload", "is_quick"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,3 +18,11 @@ class Workload:
     target: str = ""
     repeats: int = 20
     warmup: int = 3
+    # The number in ``target`` ("tamrin <= 1.2x numpy" → 1.2), for the met/missed verdict;
+    # when None, the runner reads it from ``target``'s text.
+    target_ratio: float | None = None
+
+
+def is_quick() -> bool:
+    """True when the runner was given ``--quick``: ``build`` may then choose smaller sizes."""
+    return os.environ.get("TAMRIN_BENCH_QUICK") == "1"

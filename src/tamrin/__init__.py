@@ -4,7 +4,7 @@
 the subpackages ``tamrin.nn``, ``tamrin.optim`` … with PyTorch's names and semantics.
 """
 
-from tamrin import autograd, ops
+from tamrin import autograd, data, metrics, ops
 from tamrin.creation import (
     arange,
     empty,
@@ -25,6 +25,7 @@ from tamrin.creation import (
 )
 from tamrin.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tamrin.gradcheck import GradcheckError, gradcheck
+from tamrin.io import load, save
 from tamrin.ops import *  # noqa: F403 - the op functions: tamrin.exp, tamrin.matmul …
 from tamrin.random import get_rng_state, manual_seed, seed, set_rng_state
 from tamrin.tensor import (
@@ -44,3 +45,4 @@ from tamrin.tensor import (
 __version__ = "0.1.0"
 
 from tamrin import nn  # noqa: E402 - after the core it builds on
+from tamrin import optim  # noqa: E402

@@ -92,22 +92,15 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors (or constant ndarrays) and record it in the graph."""
-        arrays = []
-        needs = []
-        track = False
+        arrays, needs, parents = [], [], []
         for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                needs.append(x.requires_grad)
-                track = track or x.requires_grad
-            else:
-                arrays.append(x)
-                needs.append(False)
-        track = track and STATE.grad_enabled
-        ctx = Context(
-            cls, tuple(x if n else None for x, n in zip(inputs, needs)) if track else (),
-            tuple(needs),
-        )
+            is_tensor = isinstance(x, Tensor)
+            arrays.append(x.data if is_tensor else x)
+            need = is_tensor and x.requires_grad
+            needs.append(need)
+            parents.append(x if need else None)  # the graph keeps only inputs needing grad
+        track = STATE.grad_enabled and True in needs
+        ctx = Context(cls, tuple(parents) if track else (), tuple(needs))
         out = cls.forward(ctx, *arrays, **params)
         if STATE.anomaly_enabled:
             _check_forward(cls, out)

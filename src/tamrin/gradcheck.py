@@ -44,11 +44,13 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     inputs = list(_as_tuple(inputs))
     tensors = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.is_floating_point()]
     checked = [i for i in tensors if inputs[i].requires_grad] or tensors
-    for i in tensors:
-        inputs[i] = Tensor(inputs[i].data, dtype=np.float64, requires_grad=i in checked)
+    for i in tensors:  # float64, C-contiguous copies: perturbing them must not touch yours
+        data = np.array(inputs[i].data, dtype=np.float64, order="C")
+        inputs[i] = Tensor(data, dtype=np.float64, requires_grad=i in checked)
     outs = _as_tuple(fn(*inputs))
     rng = np.random.default_rng(seed)
-    weights = [rng.standard_normal(o.shape) for o in outs]
+    # integer outputs (argmax indices …) get weight 0: they are not differentiable
+    weights = [rng.standard_normal(o.shape) * o.requires_grad for o in outs]
     differentiable = [(o, w) for o, w in zip(outs, weights) if o.requires_grad]
     if not differentiable:
         raise GradcheckError("gradcheck: no output of fn requires grad")
@@ -60,6 +62,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
         analytical = np.zeros(x.shape) if x.grad is None else x.grad.data
         numerical = _numerical_gradient(fn, inputs, x, weights, eps)
         err = np.abs(analytical - numerical) - (atol + rtol * np.abs(numerical))
+        err = np.where(np.isnan(err), np.inf, err)  # a NaN on either side is a failure
         if err.size and err.max() > worst[0]:
             j = np.unravel_index(int(np.argmax(err)), err.shape)
             worst = (float(err.max()), f"input {i} (shape {x.shape}) element {tuple(map(int, j))}: "

@@ -11,7 +11,10 @@ results, so Tensor must not import them.
 
 Dtype policy (as PyTorch): floating data defaults to float32; a Python float or a float64
 array becomes float32 unless ``dtype`` is given. Two tensors of different dtypes promote to
-the wider one (float32 ⊕ float64 → float64); a Python scalar takes the tensor's dtype.
+the wider one (float32 ⊕ float64 → float64) — even when one of them is 0-d, where PyTorch
+would keep the dtype of the tensor with dimensions; an integer or bool tensor beside a
+floating one takes the floating dtype. A Python scalar takes the tensor's dtype (so
+``x * 2.0`` stays float32), except that a float scalar with an integer tensor gives float32.
 """
 
 from __future__ import annotations
@@ -41,10 +44,10 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     """Turn ``data`` (nested lists, scalars, arrays or a Tensor) into an ndarray.
 
     Without ``dtype``, floating data becomes float32 (the library default) and integer
-    or boolean data keeps its kind, as ``torch.tensor`` does.
+    or boolean data keeps its kind, as ``torch.tensor`` does; a Tensor keeps its dtype.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data, dtype = data.data, dtype or data.data.dtype
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype), copy=copy or None)
     arr = np.array(data, copy=copy or None)
@@ -162,8 +165,8 @@ class Tensor:
             )
         return bool(self.data.item())
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return np.array(self.data, dtype=dtype, copy=copy)
 
     # ---- autograd facts -----------------------------------------------------------------
     @property
@@ -230,7 +233,7 @@ class Tensor:
         if ctx is not None:
             if ctx.hooked is None:
                 ctx.hooked = []
-            if self not in ctx.hooked:
+            if not any(t is self for t in ctx.hooked):  # identity: == is element-wise
                 ctx.hooked.append(self)
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
@@ -280,6 +283,7 @@ def _topological_order(root: Any) -> list:
 
 
 def _seed_gradient(root: Tensor, gradient: Any) -> np.ndarray:
+    """dL/d(root): 1 for a one-element root, else the given ``gradient`` (copied)."""
     if gradient is None:
         if root.data.size != 1:
             raise RuntimeError(
@@ -287,7 +291,7 @@ def _seed_gradient(root: Tensor, gradient: Any) -> np.ndarray:
                 f"this tensor has shape {root.data.shape}; pass backward(gradient=...) "
                 "with a tensor of that shape"
             )
-        return np.ones_like(root.data)
+        return broadcast_to_shape(np.asarray(1, root.data.dtype), root.data.shape)
     g = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
                  dtype=root.data.dtype)
     if g.shape != root.data.shape:
@@ -306,7 +310,7 @@ def _run_tensor_hooks(t: Tensor, g: np.ndarray) -> np.ndarray:
             if out is not None:
                 g = out.data if isinstance(out, Tensor) else np.asarray(out)
     if t._retains_grad:
-        _accumulate_grad(t, g)
+        _accumulate_grad(t, g.copy())  # a copy: g itself flows on to t's inputs
     return g
 
 
@@ -339,6 +343,18 @@ def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return g.reshape(shape)
 
 
+def broadcast_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The reverse of ``sum_to_shape``: ``g`` repeated along its size-1 axes, as a new array.
+
+    (A new writable array rather than ``np.broadcast_to``'s read-only view: for the small
+    arrays where it matters it is several times faster, and a leaf can keep it as ``.grad``
+    without copying it again.)
+    """
+    out = np.empty(shape, g.dtype)
+    out[...] = g
+    return out
+
+
 def _check_finite(node: Any, grads: tuple) -> None:
     for i, g in enumerate(grads):
         if g is not None and g.dtype.kind == "f" and not np.isfinite(g).all():
@@ -349,7 +365,12 @@ def _check_finite(node: Any, grads: tuple) -> None:
 
 
 def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
-    """Reverse-mode autodiff from ``root``: see ``Tensor.backward``."""
+    """Reverse-mode autodiff from ``root``: see ``Tensor.backward``.
+
+    ``grads`` maps each node still to be visited to dL/d(its output) (a list of them for a
+    node with several outputs), summed over all its consumers. Visiting the nodes in reverse
+    topological order guarantees every consumer has contributed before a node is visited.
+    """
     if not root.requires_grad:
         raise RuntimeError(
             "backward: this tensor does not require grad and has no grad_fn; did you "
@@ -364,29 +385,36 @@ def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False)
     with no_grad():
         for node in reversed(_topological_order(root._ctx)):
             g_out = grads.pop(node, None)
-            if g_out is None:
+            if g_out is None:  # no path from this node to the root carries a gradient
                 continue
             if node.released:
-                raise RuntimeError(
-                    f"backward: trying to backward through the graph a second time "
-                    f"(through {node.name}): its saved arrays were freed by the first "
-                    "backward(). Pass retain_graph=True to the first call if you need to "
-                    "backward twice."
-                )
+                raise _freed_graph_error(node)
             if node.hooked is not None:
                 g_out = _hooked_output_grads(node, g_out)
-            if node.n_outputs > 1:
-                g_out = [np.zeros(s, d) if g is None else g
-                         for g, (s, d) in zip(g_out, node.output_meta)]
-            g_in = node.fn.backward(node, *g_out) if node.n_outputs > 1 else \
-                node.fn.backward(node, g_out)
-            if type(g_in) is not tuple:
-                g_in = (g_in,)
+            g_in = _call_backward(node, g_out)
             if anomaly:
                 _check_finite(node, g_in)
             if not retain_graph:
                 node.release()
             _send_to_parents(node, g_in, grads)
+
+
+def _freed_graph_error(node: Any) -> RuntimeError:
+    return RuntimeError(
+        f"backward: trying to backward through the graph a second time (through "
+        f"{node.name}): its saved arrays were freed by the first backward(). Pass "
+        "retain_graph=True to the first call if you need to backward twice."
+    )
+
+
+def _call_backward(node: Any, g_out: Any) -> tuple:
+    """The node's ``backward`` (zeros for unused outputs), its result always a tuple."""
+    if node.n_outputs == 1:
+        g_in = node.fn.backward(node, g_out)
+    else:
+        g_in = node.fn.backward(node, *(np.zeros(shape, dtype) if g is None else g
+                                        for g, (shape, dtype) in zip(g_out, node.output_meta)))
+    return g_in if type(g_in) is tuple else (g_in,)
 
 
 def _node_slot(node: Any, g: np.ndarray, index: int, current: Any) -> Any:
@@ -408,15 +436,16 @@ def _hooked_output_grads(node: Any, g_out: Any) -> Any:
 
 
 def _send_to_parents(node: Any, g_in: tuple, grads: dict) -> None:
-    seen: list = []
+    """Hand each input its gradient: leaves accumulate it, other nodes wait for the rest."""
+    handed_out: set[int] = set()  # ids of arrays already given to an input of this node
     for parent, g in zip(node.parents, g_in):
         if parent is None or g is None:
             continue
         if g.shape != parent.data.shape:
             g = sum_to_shape(g, parent.data.shape)
-        if any(g is s for s in seen):  # one array handed to two inputs: give each its own
+        if id(g) in handed_out:  # one array handed to two inputs (a + b): give each its own
             g = g.copy()
-        seen.append(g)
+        handed_out.add(id(g))
         pnode = parent._ctx
         if pnode is None:
             if parent._hooks:

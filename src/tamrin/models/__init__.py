@@ -9,3 +9,8 @@ from tamrin.models.classical import (
     Ridge,
     SoftmaxRegression,
 )
+from tamrin.models.lenet import LeNet5
+from tamrin.models.mlp import MLP
+from tamrin.models.resnet import BasicBlock, ResNet
+from tamrin.models.rnn_classifier import RNNClassifier
+from tamrin.models.word2vec import Word2Vec, skipgram_pairs

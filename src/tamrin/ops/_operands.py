@@ -27,12 +27,27 @@ def constant_like(x: Any, like: Any) -> np.ndarray:
 
 
 def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
-    """Make sure at least the non-Tensor side of a binary op is an ndarray constant."""
+    """The two operands of a binary op: Tensors, or ndarray constants for the non-Tensor side.
+
+    An integer (or bool) operand beside a floating one takes the floating dtype, as in
+    PyTorch (NumPy alone would widen int64 ⊕ float32 to float64).
+    """
     if not isinstance(a, Tensor):
         a = constant_like(a, b)
     if not isinstance(b, Tensor):
         b = constant_like(b, a)
+    kind_a, kind_b = a.dtype.kind, b.dtype.kind
+    if kind_a != kind_b:
+        if kind_a == "f":
+            b = _cast_constant(b, a.dtype)
+        elif kind_b == "f":
+            a = _cast_constant(a, b.dtype)
     return a, b
+
+
+def _cast_constant(x: Any, dtype: np.dtype) -> Any:
+    """An integer operand as ``dtype`` (integer tensors never require grad)."""
+    return Tensor._make(x.data.astype(dtype)) if isinstance(x, Tensor) else x.astype(dtype)
 
 
 def broadcasting(name: str, ufunc: Callable, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -59,8 +59,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if a.dtype.kind != "f" and b.dtype.kind != "f":  # true division of integers
-            a = a.astype(DEFAULT_FLOAT)
+        if a.dtype.kind != "f":  # true division of integers (both sides are integers here)
+            a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
         out = broadcasting("div", np.divide, a, b)
         ctx.save_for_backward(b, out)
         return out

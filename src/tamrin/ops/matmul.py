@@ -34,13 +34,13 @@ class MatMul(Function):
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         a, b = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
+        # A 1-D operand is a 1×k row (A) or a k×1 column (B): put the axis back into it and
+        # into G (B's first, so that a vector·vector G of shape () becomes 1×1).
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
+        g2 = np.expand_dims(g, -1) if b.ndim == 1 else g
         if a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         ga = gb = None
         if need_a:
             ga = np.matmul(g2, np.swapaxes(b2, -1, -2))

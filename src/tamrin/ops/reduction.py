@@ -13,8 +13,8 @@ import numpy as np
 
 from tamrin.autograd import Context, Function
 from tamrin.ops._operands import normalize_dims
-from tamrin.ops.elementwise import sqrt
-from tamrin.tensor import Tensor
+from tamrin.ops.shape import reshape
+from tamrin.tensor import Tensor, broadcast_to_shape
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -22,7 +22,7 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 def _expand_back(g: np.ndarray, shape: tuple, axes: tuple | None, keepdim: bool) -> np.ndarray:
     """Re-insert reduced axes into ``g`` so it broadcasts against the input's ``shape``."""
     if axes is None:
-        return g.reshape((1,) * len(shape))
+        return g  # 0-d: it broadcasts against any shape
     if not keepdim:
         g = np.expand_dims(g, axes)
     return g
@@ -40,11 +40,11 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, axes: tuple | None, keepdim: bool) -> np.ndarray:
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return np.sum(a, axis=axes, keepdims=keepdim)
+        return a.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
+        return broadcast_to_shape(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
 
 
 class Mean(Function):
@@ -53,12 +53,29 @@ class Mean(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, axes: tuple | None, keepdim: bool) -> np.ndarray:
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return np.mean(a, axis=axes, keepdims=keepdim)
+        return a.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / _count(ctx.shape, ctx.axes)
-        return np.broadcast_to(g, ctx.shape)
+        return broadcast_to_shape(g, ctx.shape)
+
+
+def _centred_variance(ctx: Context, a: np.ndarray, axes: tuple | None,
+                      correction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(a − ā, Σ(a − ā)²/(N − c) with kept dims); keeps N − c on ``ctx.denom``."""
+    centred = a - np.mean(a, axis=axes, keepdims=True)
+    # N − c ≤ 0 (a single element, unbiased) gives inf/NaN, as PyTorch
+    ctx.denom = np.float64(_count(a.shape, axes) - correction).clip(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.sum(centred * centred, axis=axes, keepdims=True) / ctx.denom
+    return centred, var.astype(a.dtype, copy=False)
+
+
+def _drop_kept_dims(x: np.ndarray, axes: tuple | None, keepdim: bool) -> np.ndarray:
+    if keepdim:
+        return x
+    return x.reshape(()) if axes is None else x.squeeze(axes)
 
 
 class Var(Function):
@@ -70,19 +87,39 @@ class Var(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, axes: tuple | None, keepdim: bool,
                 correction: float) -> np.ndarray:
-        centred = a - np.mean(a, axis=axes, keepdims=True)
-        denom = _count(a.shape, axes) - correction
+        centred, var = _centred_variance(ctx, a, axes, correction)
         ctx.save_for_backward(centred)
-        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, denom
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.sum(centred * centred, axis=axes, keepdims=keepdim) / max(denom, 0)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return _drop_kept_dims(var, axes, keepdim)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (centred,) = ctx.saved_arrays
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g * centred * (2.0 / max(ctx.denom, 0))
+            return g * centred * (2.0 / ctx.denom).astype(g.dtype)
+
+
+class Std(Function):
+    """σ = √var.   Backward: ∂σ/∂aᵢ = (aᵢ − ā) / ((N − c)·σ)  (0 where σ = 0, as PyTorch:
+    the chain rule through √ would give 0/0 there)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axes: tuple | None, keepdim: bool,
+                correction: float) -> np.ndarray:
+        centred, var = _centred_variance(ctx, a, axes, correction)
+        std = np.sqrt(var)
+        ctx.save_for_backward(centred, std)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return _drop_kept_dims(std, axes, keepdim)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        centred, std = ctx.saved_arrays
+        g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_unit = np.where(std == 0, 0.0, g / (std * ctx.denom.astype(g.dtype)))
+        return (per_unit * centred).astype(g.dtype, copy=False)
 
 
 class Amax(Function):
@@ -95,7 +132,7 @@ class Amax(Function):
         out = reduce(a, axis=axes, keepdims=True)
         ctx.save_for_backward(a == out)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return out if keepdim else (out.reshape(()) if axes is None else out.squeeze(axes))
+        return _drop_kept_dims(out, axes, keepdim)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
@@ -178,7 +215,8 @@ def var(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 def std(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: float | None = None) -> Tensor:
     """Standard deviation √var over ``dim``; unbiased by default."""
-    return sqrt(var(a, dim, unbiased, keepdim, correction=correction))
+    return Std.apply(a, axes=normalize_dims(dim, a.ndim, "std"), keepdim=keepdim,
+                     correction=_correction(unbiased, correction))
 
 
 def _extreme(a: Tensor, dim: int | None, keepdim: bool, smallest: bool) -> Any:
@@ -187,9 +225,12 @@ def _extreme(a: Tensor, dim: int | None, keepdim: bool, smallest: bool) -> Any:
         raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
         return Amax.apply(a, axes=None, keepdim=False, smallest=smallest)
+    if a.ndim == 0:  # a 0-d tensor is its own extreme, at index 0 (as a 1-element vector)
+        normalize_dims(dim, 0, name)
+        return _extreme(reshape(a, (1,)), 0, False, smallest)
     (axis,) = normalize_dims(dim, a.ndim, name)
     pick = np.argmin if smallest else np.argmax
-    idx = np.expand_dims(pick(a.data, axis=axis), axis) if a.ndim else np.zeros((), np.int64)
+    idx = np.expand_dims(pick(a.data, axis=axis), axis)
     values = MaxAlongDim.apply(a, axis=axis, keepdim=keepdim, indices=idx)
     return ValuesIndices(values, Tensor._make(idx if keepdim else idx.squeeze(axis)))
 

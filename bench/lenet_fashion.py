@@ -1,0 +1,113 @@
+"""LeNet-5 on Fashion-MNIST for 3 epochs: tamrin vs PyTorch, the same script, 1 thread.
+
+Each framework runs in its own fresh process (BLAS/OpenMP threads = 1): load the IDX files,
+scale to [0, 1] and standardise with the training pixel mean/std, train LeNet-5 with Adam
+(lr 1e-3, batch 64, shuffled, cross-entropy) for 3 epochs, then measure test accuracy. The
+wall time covers everything after the imports (data loading included).
+
+    python -m bench.lenet_fashion                    # both, then a table
+    python -m bench.lenet_fashion --framework torch  # one (what the parent runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+EPOCHS, BATCH, LR, SEED = 3, 64, 1e-3, 0
+
+
+def _data():
+    from tamrin.data import load_fashion_mnist
+
+    train, test = load_fashion_mnist(train=True), load_fashion_mnist(train=False)
+    X_train = train.data[:, None].astype("float32") / 255.0
+    X_test = test.data[:, None].astype("float32") / 255.0
+    mean, std = X_train.mean(), X_train.std()
+    return (X_train - mean) / std, train.target, (X_test - mean) / std, test.target
+
+
+def run_tamrin() -> dict[str, float]:
+    import tamrin
+    from tamrin import nn, optim
+    from tamrin.data import DataLoader, TensorDataset
+    from tamrin.models import LeNet5
+    from tamrin.train import evaluate, fit
+
+    start = time.perf_counter()
+    X_train, y_train, X_test, y_test = _data()
+    tamrin.manual_seed(SEED)
+    model = LeNet5()
+    history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=LR),
+                  DataLoader(TensorDataset(X_train, y_train), BATCH, shuffle=True),
+                  epochs=EPOCHS, progress=False)
+    acc = evaluate(model, DataLoader(TensorDataset(X_test, y_test), 1000), ["accuracy"])
+    return {"test_accuracy": acc["accuracy"], "wall_s": time.perf_counter() - start,
+            "epoch_s": [e["time"] for e in history.epochs]}
+
+
+def run_torch() -> dict[str, float]:
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    X_train, y_train, X_test, y_test = _data()
+    torch.manual_seed(SEED)
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(torch.from_numpy(X_train), torch.from_numpy(y_train)),
+                        BATCH, shuffle=True)
+    epoch_s = []
+    for _ in range(EPOCHS):
+        t0 = time.perf_counter()
+        model.train()
+        for x, y in loader:
+            loss = loss_fn(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        epoch_s.append(time.perf_counter() - t0)
+    model.eval()
+    with torch.no_grad():
+        pred = model(torch.from_numpy(X_test)).argmax(1).numpy()
+    return {"test_accuracy": float((pred == y_test).mean()),
+            "wall_s": time.perf_counter() - start, "epoch_s": epoch_s}
+
+
+def _child(framework: str) -> dict[str, float]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-m", "bench.lenet_fashion", "--framework",
+                          framework], env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--framework", choices=("tamrin", "torch"))
+    args = parser.parse_args()
+    if args.framework:
+        print(json.dumps({"tamrin": run_tamrin, "torch": run_torch}[args.framework]()))
+        return
+    results = {fw: _child(fw) for fw in ("tamrin", "torch")}
+    print("| framework | test accuracy | wall time, 3 epochs (s) | per epoch (s) |")
+    print("|-----------|--------------:|------------------------:|---------------|")
+    for fw, r in results.items():
+        epochs = ", ".join(f"{t:.0f}" for t in r["epoch_s"])
+        print(f"| {fw} | {r['test_accuracy']:.4f} | {r['wall_s']:.0f} | {epochs} |")
+    ratio = results["tamrin"]["wall_s"] / results["torch"]["wall_s"]
+    print(f"\ntamrin / torch wall time: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

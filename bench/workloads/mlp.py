@@ -1,0 +1,104 @@
+"""MLP training step: 784-512-256-10 with ReLU, batch 128, cross-entropy, SGD momentum 0.9.
+
+One repetition = zero_grad, forward, loss, backward, optimizer step, on a fixed random
+MNIST-sized batch (float32). "numpy" is the same step written by hand — three GEMMs forward,
+five backward, the softmax − onehot gradient, the momentum update — the floor of NumPy here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from bench.workloads.spec import Workload
+
+SIZES = (784, 512, 256, 10)
+BATCH, LR, MOMENTUM = 128, 0.01, 0.9
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    return x, rng.integers(0, SIZES[-1], BATCH)
+
+
+def _framework_step(framework: str) -> Callable[[], object]:
+    if framework == "tamrin":
+        import tamrin as lib
+        from tamrin.nn.functional import cross_entropy
+    elif framework == "torch":
+        import torch as lib
+        from torch.nn.functional import cross_entropy
+
+        lib.set_num_threads(1)
+    else:
+        raise ValueError(f"mlp-train-step: unknown framework {framework!r}")
+    nn = lib.nn
+    layers: list = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    optimizer = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    x, y = (lib.from_numpy(a) for a in _data())
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def _numpy_step() -> Callable[[], object]:
+    x, y = _data()
+    rng = np.random.default_rng(1)
+    params = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        k = 1 / np.sqrt(n_in)
+        params += [rng.uniform(-k, k, (n_out, n_in)).astype(np.float32),
+                   rng.uniform(-k, k, n_out).astype(np.float32)]
+    buffers = [np.zeros_like(p) for p in params]
+    onehot = np.eye(SIZES[-1], dtype=np.float32)[y]
+
+    def step() -> float:
+        w1, b1, w2, b2, w3, b3 = params
+        h1 = np.maximum(x @ w1.T + b1, 0)
+        h2 = np.maximum(h1 @ w2.T + b2, 0)
+        z = h2 @ w3.T + b3
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        p = e / e.sum(axis=1, keepdims=True)
+        loss = -np.log(p[np.arange(BATCH), y]).mean()
+        g3 = (p - onehot) / BATCH
+        g2 = (g3 @ w3) * (h2 > 0)
+        g1 = (g2 @ w2) * (h1 > 0)
+        grads = [g1.T @ x, g1.sum(0), g2.T @ h1, g2.sum(0), g3.T @ h2, g3.sum(0)]
+        for p_, b_, g_ in zip(params, buffers, grads):
+            b_ *= MOMENTUM
+            b_ += g_
+            p_ -= LR * b_
+        return float(loss)
+
+    return step
+
+
+def build_mlp_step(framework: str) -> Callable[[], object]:
+    return _numpy_step() if framework == "numpy" else _framework_step(framework)
+
+
+WORKLOADS = {
+    "mlp-train-step": Workload(
+        title="MLP 784-512-256-10 training step (ReLU, batch 128, cross-entropy, SGD momentum)",
+        frameworks=("tamrin", "torch", "numpy"),
+        baseline="torch",
+        unit="samples/s",
+        samples_per_call=BATCH,
+        target="tamrin >= 1.0x torch throughput; peak memory <= 1/3 of torch's",
+        build=build_mlp_step,
+        repeats=50,
+        warmup=5,
+    ),
+}

@@ -1,0 +1,7 @@
+"""``python -m tamrin …`` runs the command line."""
+
+import sys
+
+from tamrin.cli import main
+
+sys.exit(main())

@@ -1,0 +1,75 @@
+"""Datasets: anything indexable that returns one sample, as ``torch.utils.data``.
+
+A ``Dataset`` maps an index to a sample (usually ``(input, target)``); ``TensorDataset``
+wraps arrays that share their first dimension; ``Subset`` views a dataset through a list of
+indices (what a train/validation split or a cross-validation fold hands to a loader).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tamrin.creation import from_numpy
+from tamrin.tensor import Tensor, as_array
+
+
+class Dataset:
+    """Base class: subclasses define ``__getitem__(index)`` and ``__len__()``."""
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+
+class TensorDataset(Dataset):
+    """Sample ``i`` is ``(tensors[0][i], tensors[1][i], …)``.
+
+    ``transform`` (applied to the first tensor's sample, e.g. augmentation) and
+    ``target_transform`` (applied to the last one) run on the fly, each time a sample is
+    read, so every epoch sees fresh random augmentations.
+    """
+
+    def __init__(self, *tensors: Any, transform: Callable | None = None,
+                 target_transform: Callable | None = None) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset: give at least one tensor or array")
+        arrays = [t.data if isinstance(t, Tensor) else as_array(t) for t in tensors]
+        sizes = {a.shape[0] if a.ndim else None for a in arrays}
+        if len(sizes) != 1 or None in sizes:
+            raise ValueError(
+                "TensorDataset: all tensors must have the same size in their first "
+                f"dimension, got shapes {[a.shape for a in arrays]}"
+            )
+        self.tensors = tuple(from_numpy(a) for a in arrays)
+        self.transform = transform
+        self.target_transform = target_transform
+
+    def __getitem__(self, index: int) -> tuple[Any, ...]:
+        sample = [t.data[index] for t in self.tensors]
+        if self.transform is not None:
+            sample[0] = self.transform(sample[0])
+        if self.target_transform is not None:
+            sample[-1] = self.target_transform(sample[-1])
+        return tuple(s if isinstance(s, Tensor) else from_numpy(np.asarray(s)) for s in sample)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = [int(i) for i in np.asarray(indices).ravel()]
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)

@@ -1,0 +1,60 @@
+"""Checkpoints: ``tamrin.save(state_dict, path)`` and ``tamrin.load(path)``.
+
+The format is safetensors (a JSON header of names, dtypes and shapes, then raw bytes): no
+pickle, nothing executable, and PyTorch reads it with ``safetensors.torch.load_file`` — so a
+state dict moves between the two libraries. Writes are atomic: the bytes go to a temporary
+file in the destination folder, are flushed to disk, and only then renamed over ``path``, so
+a crash mid-write leaves the previous checkpoint intact, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import load as _decode
+from safetensors.numpy import save as _encode
+
+from tamrin.tensor import Tensor
+
+
+def _as_array(key: str, value: Any) -> np.ndarray:
+    if isinstance(value, Tensor):
+        value = value.data
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"save: value {key!r} is a {type(value).__name__}; a checkpoint holds "
+                        "only tensors (a state dict of Tensors or ndarrays)")
+    return value if value.flags.c_contiguous else value.copy(order="C")  # keeps 0-d 0-d
+
+
+def save(state_dict: Mapping[str, Any], path: str | os.PathLike,
+         metadata: Mapping[str, str] | None = None) -> None:
+    """Write ``state_dict`` (name → Tensor or ndarray) to ``path`` in safetensors format,
+    atomically. ``metadata`` is an optional dict of strings stored in the header."""
+    arrays = {key: _as_array(key, value) for key, value in state_dict.items()}
+    payload = _encode(arrays, metadata=dict(metadata) if metadata else None)
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load(path: str | os.PathLike) -> OrderedDict[str, Tensor]:
+    """Read a safetensors checkpoint: a dict name → Tensor (ready for ``load_state_dict``;
+    the keys come in the file's order, which safetensors sorts, not in the saved order)."""
+    with open(path, "rb") as f:
+        arrays = _decode(f.read())
+    return OrderedDict((key, Tensor._make(value)) for key, value in arrays.items())

@@ -1,0 +1,55 @@
+"""What ``tamrin labs list``, ``tamrin labs run`` and ``tamrin report`` do."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tamrin.labs import registry
+from tamrin.labs.lab import DOES_NOT_HOLD, Lab, Result
+from tamrin.labs.report import write_report
+from tamrin.labs.runner import RESULTS_FILE, load_results, run_labs
+
+
+def list_labs(args: argparse.Namespace) -> int:
+    """Print one line per lab: name, title, the COURSE.md claims it covers."""
+    labs = registry.all_labs()
+    width = max(len(lab.name) for lab in labs)
+    for lab in labs:
+        print(f"{lab.name:<{width}}  {lab.title}  (claims {', '.join(map(str, lab.claims))})")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the named labs (or all), write results.json and the report; 1 if a claim failed."""
+    if args.all == bool(args.names):
+        print("tamrin labs run: give lab names or --all (not both)", file=sys.stderr)
+        return 2
+    try:
+        labs = registry.all_labs() if args.all else [registry.get(n) for n in args.names]
+    except KeyError as exc:
+        print(f"tamrin labs run: {exc.args[0]}", file=sys.stderr)
+        return 2
+    results = run_labs(labs, quick=args.quick, seed=args.seed, out_dir=args.out, jobs=args.jobs)
+    return _finish(list(zip(labs, results)), Path(args.out))
+
+
+def report(args: argparse.Namespace) -> int:
+    """Write the report from saved results, or run every lab first when there are none."""
+    out = Path(args.out)
+    if (out / RESULTS_FILE).exists() and not args.rerun:
+        results = load_results(out)
+        return _finish([(registry.get(r.lab), r) for r in results], out)
+    labs = registry.all_labs()
+    results = run_labs(labs, quick=not args.full, seed=args.seed, out_dir=out, jobs=args.jobs)
+    return _finish(list(zip(labs, results)), out)
+
+
+def _finish(pairs: list[tuple[Lab, Result]], out: Path) -> int:
+    path = write_report(pairs, out)
+    failed = [lab.name for lab, r in pairs if r.verdict == DOES_NOT_HOLD]
+    print(f"report: {path.resolve()}")
+    if failed:
+        print(f"claims that did not hold: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0

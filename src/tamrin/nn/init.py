@@ -1,0 +1,160 @@
+"""Initialisers (``tamrin.nn.init``): fill a tensor in place, as ``torch.nn.init``.
+
+Every random draw comes from the library generator (``tamrin.manual_seed``). For a weight
+of shape (out, in, *kernel), fan_in = in·Πkernel and fan_out = out·Πkernel (the receptive
+field counts: a 3×3 conv kernel with 16 input channels has fan_in 144). The variance of each
+scheme is stated in its docstring; U(−b, b) has variance b²/3.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tamrin.random import default_generator
+from tamrin.tensor import Tensor
+
+_LINEAR = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+           "conv_transpose2d", "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The gain g that keeps activations' variance steady through the nonlinearity:
+    1 (linear, conv, sigmoid), 5/3 (tanh), √2 (relu), √(2/(1 + a²)) (leaky_relu with slope
+    a, default 0.01), 3/4 (selu)."""
+    if nonlinearity in _LINEAR:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    """(fan_in, fan_out) = (in·receptive field, out·receptive field) of an (out, in, *k) weight."""
+    if tensor.ndim < 2:
+        raise ValueError(f"init: fan in and fan out cannot be computed for a tensor with fewer "
+                         f"than 2 dimensions (got shape {tuple(tensor.shape)})")
+    receptive = int(np.prod(tensor.shape[2:], dtype=np.int64))
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor: Tensor, values: Any) -> Tensor:
+    tensor.data[...] = values
+    return tensor
+
+
+def _dtype(tensor: Tensor) -> np.dtype:
+    return np.float64 if tensor.dtype == np.float64 else np.float32
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """U(a, b): mean (a + b)/2, variance (b − a)²/12."""
+    u = default_generator().random(tensor.shape, dtype=_dtype(tensor))
+    return _fill(tensor, u * (b - a) + a)
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """N(mean, std²)."""
+    z = default_generator().standard_normal(tensor.shape, dtype=_dtype(tensor))
+    return _fill(tensor, z * std + mean)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Every element = val (variance 0: units that start equal stay equal — no symmetry
+    breaking)."""
+    return _fill(tensor, val)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Every element = 0."""
+    return _fill(tensor, 0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Every element = 1."""
+    return _fill(tensor, 1)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity matrix (a 2-D tensor only)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot uniform: U(−b, b), b = gain·√(6/(fan_in + fan_out));
+    Var = gain²·2/(fan_in + fan_out)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot normal: N(0, σ²), σ² = gain²·2/(fan_in + fan_out)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Tensor:
+    """He uniform: U(−b, b), b = gain·√(3/fan); Var = gain²/fan (= 2/fan_in for ReLU).
+    ``a`` is the leaky-ReLU slope used by the gain; ``mode`` picks fan_in or fan_out."""
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Tensor:
+    """He normal: N(0, σ²), σ² = gain²/fan (= 2/fan_in for ReLU)."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std)
+
+
+def lecun_uniform_(tensor: Tensor) -> Tensor:
+    """LeCun uniform: U(−b, b), b = √(3/fan_in); Var = 1/fan_in (for SELU, tanh-like units)."""
+    bound = math.sqrt(3.0 / _fan(tensor, "fan_in"))
+    return uniform_(tensor, -bound, bound)
+
+
+def lecun_normal_(tensor: Tensor) -> Tensor:
+    """LeCun normal: N(0, σ²), σ² = 1/fan_in."""
+    return normal_(tensor, 0.0, 1.0 / math.sqrt(_fan(tensor, "fan_in")))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """A (semi-)orthogonal matrix times ``gain``: the rows (or columns, whichever are fewer)
+    of the (out, in·Πk) reshape are orthonormal, from the QR decomposition of a Gaussian
+    matrix with the signs of R's diagonal fixed (Haar-distributed). Mean square of the
+    elements: gain²/max(rows, cols)."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+                         f"got shape {tuple(tensor.shape)}")
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows if rows else 0
+    flat = default_generator().standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))

@@ -1,0 +1,57 @@
+"""Linear (fully connected) and Identity layers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tamrin.nn import init
+from tamrin.nn.module import Module
+from tamrin.nn.parameter import Parameter
+from tamrin.ops.linear import linear
+from tamrin.tensor import Tensor
+
+
+class Identity(Module):
+    """y = x (a placeholder: any constructor arguments are ignored, as PyTorch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Linear(Module):
+    """y = x·Wᵀ + b with W of shape (out_features, in_features).
+
+    PyTorch's default initialisation: W and b ~ U(−1/√in, 1/√in) (W through
+    kaiming_uniform_ with a = √5), i.e. Var = 1/(3·in_features).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        dtype = np.dtype(dtype or np.float32)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")

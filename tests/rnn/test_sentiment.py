@@ -1,0 +1,52 @@
+"""The SST-like sentiment data: classes, counts, the fixed split, licence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tamrin.data import sentiment
+from tamrin.data.cache import data_dir
+
+
+@pytest.fixture(scope="module")
+def data():
+    try:
+        return sentiment.load_sentiment()
+    except (RuntimeError, FileNotFoundError) as err:
+        command = " ".join(sentiment.fetch_command(data_dir() / "sentiment"))
+        pytest.skip(f"sentiment data not available ({err}); fetch it with: {command}")
+
+
+def test_cutoffs_are_right_inclusive():
+    ratings = np.array([-4.0, -2.4, -2.39, -0.8, 0.0, 0.8, 0.81, 2.4, 2.5, 4.0])
+    # r' = (r + 4)/8: 0, 0.2, 0.20125, 0.4, 0.5, 0.6, 0.60125, 0.8, 0.8125, 1
+    np.testing.assert_array_equal(sentiment.ratings_to_classes(ratings),
+                                  [0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+
+
+def test_class_counts_and_fixed_split(data):
+    parts = (data.train, data.validation, data.test)
+    labels = np.concatenate([p.labels for p in parts])
+    np.testing.assert_array_equal(np.bincount(labels), [1057, 3765, 1011, 3769, 1003])
+    assert [len(p) for p in parts] == [8484, 1060, 1061]
+    assert len({t for p in parts for t in p.texts}) > 10_000  # no split shares sentences
+    for p in parts:  # stratified: each class keeps its share in every part
+        np.testing.assert_allclose(np.bincount(p.labels, minlength=5) / len(p),
+                                   np.bincount(labels) / len(labels), atol=0.002)
+        np.testing.assert_array_equal(sentiment.ratings_to_classes(p.ratings), p.labels)
+    assert data.train.texts[0].startswith("The Rock is destined")
+    assert data.class_names[0] == "very negative" and len(data.class_names) == 5
+
+
+def test_licence_and_citation_are_kept(data):
+    assert "MIT" in data.license and "C.J. Hutto" in data.license
+    assert "ICWSM" in data.citation
+    folder = data_dir() / "sentiment"
+    assert (folder / "LICENSE.txt").exists() and (folder / "NOTICE.txt").exists()
+
+
+def test_missing_file_without_download_says_what_to_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="pip download --no-deps --no-binary=:all: "
+                                                "vaderSentiment==3.3.2 -d"):
+        sentiment.load_sentiment(root=tmp_path, download=False)
