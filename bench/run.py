@@ -1,15 +1,17 @@
 """Run the benchmark workloads: ``python -m bench.run [names...] [--quick] [--json out.json]``.
 
 Every module in ``bench/workloads/`` that defines ``WORKLOADS`` (see that package's
-docstring for the contract) is discovered. Each (workload, framework) pair runs in a fresh
-subprocess whose BLAS/OpenMP thread variables are 1 before anything is imported (and
-``torch.set_num_threads(1)``), so runs neither share caches nor compete for cores. In it the
-workload is built, warmed up, then timed ``repeats`` times; a repetition calls the workload
-function ``number`` times, ``number`` chosen so that one repetition lasts at least
+docstring for the contract) is discovered. Each (workload, framework) pair runs in fresh
+subprocesses whose BLAS/OpenMP thread variables are 1 before anything is imported (and
+``torch.set_num_threads(1)``), so runs neither share caches nor compete for cores. The
+``repeats`` of a workload are split over ``--rounds`` processes per framework that take
+turns (A B A B …), so that a change in a shared machine's load hits every framework alike.
+In each process the workload is built, warmed up, then timed; a repetition calls the
+workload function ``number`` times, ``number`` chosen so that one repetition lasts at least
 ``MIN_REPEAT_S`` (a 2 µs op is timed over thousands of calls, a 100 ms one once). The parent
-reports the median time per call, the min–max over repetitions, the child's peak resident
-memory, and the ratio subject/baseline (for ``samples/s``: the throughput ratio) beside the
-workload's target. Names select workloads (``add-2x2-fwd-bwd``) or whole modules
+reports the median time per call, the min–max over repetitions, the peak resident memory of
+the processes, and the ratio subject/baseline (for ``samples/s``: the throughput ratio)
+beside the workload's target. Names select workloads (``add-2x2-fwd-bwd``) or whole modules
 (``overhead``); ``--frameworks tamrin,torch`` runs only those; ``--list`` lists workloads.
 """
 
@@ -33,6 +35,7 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 MIN_REPEAT_S = {False: 0.05, True: 0.005}  # by quick
 QUICK_REPEATS, QUICK_WARMUP = 3, 1
 QUICK_ENV = "TAMRIN_BENCH_QUICK"
+DEFAULT_ROUNDS = 3
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT_S = 900
 
@@ -124,7 +127,7 @@ def time_calls(fn: Any, repeats: int, warmup: int, min_repeat_s: float) -> tuple
     return number, times
 
 
-def child(module: str, name: str, framework: str, quick: bool) -> None:
+def child(module: str, name: str, framework: str, quick: bool, repeats: int) -> None:
     """Measure one (workload, framework) and print the result as one JSON line."""
     _limit_threads()
     if framework == "torch":
@@ -135,7 +138,6 @@ def child(module: str, name: str, framework: str, quick: bool) -> None:
     fn = workload.build(framework)
     if "torch" in sys.modules:  # a workload may import torch for its own use
         sys.modules["torch"].set_num_threads(1)
-    repeats = min(workload.repeats, QUICK_REPEATS) if quick else workload.repeats
     warmup = min(workload.warmup, QUICK_WARMUP) if quick else workload.warmup
     number, times = time_calls(fn, repeats, warmup, MIN_REPEAT_S[quick])
     print(json.dumps({"number": number, "times": times, "peak_rss_mib": _peak_rss_mib()}))
@@ -143,33 +145,50 @@ def child(module: str, name: str, framework: str, quick: bool) -> None:
 
 # ---- the parent: one subprocess per measurement ------------------------------------------------
 
-def measure(module: str, name: str, framework: str, quick: bool) -> Result:
+def _run_child(module: str, name: str, framework: str, quick: bool, repeats: int,
+               result: Result) -> None:
+    """One subprocess measuring ``repeats`` repetitions; adds them to ``result``."""
     env = {**os.environ, **dict.fromkeys(THREAD_VARS, "1")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     if quick:
         env[QUICK_ENV] = "1"
-    cmd = [sys.executable, "-m", "bench.run", "--child", module, name, framework]
-    if quick:
-        cmd.append("--quick")
-    result = Result(name, framework)
+    cmd = [sys.executable, "-m", "bench.run", "--child", module, name, framework,
+           "--repeats", str(repeats)] + (["--quick"] if quick else [])
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT,
                               timeout=CHILD_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         result.error = f"timed out after {CHILD_TIMEOUT_S} s"
-        return result
+        return
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         result.error = f"exit {proc.returncode}: {tail}"
-        return result
+        return
     data = json.loads(lines[-1])
-    result.times, result.number = data["times"], data["number"]
-    result.repeats = len(result.times)
-    result.median = statistics.median(result.times)
-    result.low, result.high = min(result.times), max(result.times)
-    result.peak_rss_mib = data["peak_rss_mib"]
-    return result
+    result.times += data["times"]
+    result.number = data["number"]
+    result.peak_rss_mib = max(result.peak_rss_mib or 0.0, data["peak_rss_mib"])
+
+
+def measure(module: str, name: str, workload: Any, frameworks: list[str], quick: bool,
+            rounds: int) -> list[Result]:
+    """Each framework's repetitions, split over ``rounds`` subprocesses per framework that
+    take turns (A B A B …), so that a change in the machine's load hits all alike."""
+    results = [Result(name, fw) for fw in frameworks]
+    repeats = QUICK_REPEATS if quick else workload.repeats
+    rounds = 1 if quick else max(1, min(rounds, repeats))
+    for k in range(rounds):
+        share = repeats // rounds + (k < repeats % rounds)
+        for r in results:
+            if not r.error:
+                _run_child(module, name, r.framework, quick, share, r)
+    for r in results:
+        if r.times and not r.error:
+            r.repeats = len(r.times)
+            r.median = statistics.median(r.times)
+            r.low, r.high = min(r.times), max(r.times)
+    return results
 
 
 _TARGET = re.compile(r"(<=|>=|≤|≥)\s*([0-9]*\.?[0-9]+)\s*[x×]")
@@ -237,7 +256,7 @@ def table(rows: list[tuple[Any, Result]]) -> str:
 
 
 def run(names: list[str], quick: bool, json_path: str | None,
-        frameworks: list[str] | None = None) -> int:
+        frameworks: list[str] | None = None, rounds: int = DEFAULT_ROUNDS) -> int:
     """Measure the selected workloads (only ``frameworks`` if given), print the table."""
     found = discover()
     rows: list[tuple[Any, Result]] = []
@@ -245,7 +264,7 @@ def run(names: list[str], quick: bool, json_path: str | None,
         module, workload = found[name]
         print(f"{name}: {workload.title}", file=sys.stderr)
         chosen = [fw for fw in workload.frameworks if frameworks is None or fw in frameworks]
-        results = [measure(module, name, fw, quick) for fw in chosen]
+        results = measure(module, name, workload, chosen, quick, rounds)
         compare(workload, results)
         rows += [(workload, r) for r in results]
     print(table(rows))
@@ -264,18 +283,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--frameworks", help="comma-separated frameworks to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the workloads and exit")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
+                        help="processes per framework, taking turns (default: %(default)s)")
     parser.add_argument("--child", nargs=3, metavar=("MODULE", "NAME", "FRAMEWORK"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(*args.child, quick=args.quick)
+        child(*args.child, quick=args.quick, repeats=args.repeats)
         return 0
     if args.list:
         for name, (module, workload) in discover().items():
             print(f"{name:28s} {module:12s} {workload.title}")
         return 0
     frameworks = args.frameworks.split(",") if args.frameworks else None
-    return run(args.names, args.quick, args.json, frameworks)
+    return run(args.names, args.quick, args.json, frameworks, args.rounds)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 the subpackages ``tamrin.nn``, ``tamrin.optim`` … with PyTorch's names and semantics.
 """
 
-from tamrin import autograd, data, metrics, ops
+from tamrin import _malloc, autograd, data, metrics, ops
 from tamrin.creation import (
     arange,
     empty,
@@ -44,5 +44,9 @@ from tamrin.tensor import (
 
 __version__ = "0.1.0"
 
-from tamrin import nn  # noqa: E402 - after the core it builds on
-from tamrin import optim  # noqa: E402
+from tamrin import (
+    nn,  # noqa: E402 - after the core it builds on
+    optim,  # noqa: E402
+)
+
+_malloc.keep_freed_memory()  # reuse each step's large arrays, don't re-fault them

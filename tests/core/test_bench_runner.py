@@ -5,8 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from bench.run import Result, compare, table, target_ratio, time_calls
+from bench.workloads import overhead
 from bench.workloads.spec import Workload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,3 +79,23 @@ def test_time_calls_calibrates_the_number_of_calls():
                                min_repeat_s=0.001)
     assert number > 10 and len(times) == 4
     assert len(calls) >= 2 + 4 * number
+
+
+@pytest.mark.parametrize("name", sorted(overhead.WORKLOADS))
+def test_overhead_workloads_build_and_run(name):
+    workload = overhead.WORKLOADS[name]
+    for framework in workload.frameworks:
+        if framework == "torch":
+            pytest.importorskip("torch", reason="torch is the baseline of these workloads")
+        workload.build(framework)()
+
+
+def test_the_numpy_floor_does_the_same_arithmetic_as_tamrin():
+    import tamrin
+
+    ga, gb = overhead._numpy_matmul_sum(8)()
+    a, b = overhead._leaves("tamrin", 8)
+    (a @ b).sum().backward()
+    assert isinstance(a, tamrin.Tensor)
+    np.testing.assert_allclose(a.grad.numpy(), ga, rtol=1e-5)
+    np.testing.assert_allclose(b.grad.numpy(), gb, rtol=1e-5)

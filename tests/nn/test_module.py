@@ -165,3 +165,10 @@ def test_forward_hooks_run_and_are_removable():
     handle.remove(), pre.remove()
     layer(tamrin.ones(1, 2))
     assert seen == [(3, 2)]
+
+
+def test_reassigning_a_parameter_keeps_its_position():
+    layer = nn.Linear(2, 3)
+    layer.weight = nn.Parameter(tamrin.zeros(3, 2))
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+    assert list(layer.state_dict()) == ["weight", "bias"]

@@ -1,6 +1,7 @@
 """tamrin.models: ready-made models, classical and neural."""
 
 from tamrin.models import classical
+from tamrin.models.autoencoder import Autoencoder, AutoencoderBase
 from tamrin.models.classical import (
     Lasso,
     LinearRegression,
@@ -9,6 +10,8 @@ from tamrin.models.classical import (
     Ridge,
     SoftmaxRegression,
 )
+from tamrin.models.conv_autoencoder import ConvAutoencoder
+from tamrin.models.denoising import DenoisingAutoencoder, corrupt
 from tamrin.models.lenet import LeNet5
 from tamrin.models.mlp import MLP
 from tamrin.models.resnet import BasicBlock, ResNet
