@@ -402,7 +402,7 @@ def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False)
 def _freed_graph_error(node: Any) -> RuntimeError:
     return RuntimeError(
         f"backward: trying to backward through the graph a second time (through "
-        f"{node.name}): its saved arrays were freed by the first backward(). Pass "
+        f"{node.name}): its saved arrays were freed by an earlier backward(). Pass "
         "retain_graph=True to the first call if you need to backward twice."
     )
 

@@ -4,7 +4,7 @@ PyTorch; gradcheck on small cases; the strided-view fast paths against naive loo
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import tamrin
@@ -35,6 +35,7 @@ def pool_cases(draw, dilation: bool = True):
 @given(case=pool_cases(), seed=seeds)
 def test_max_pool2d_matches_torch(case, seed):
     shape, kw = case
+    assume(_every_window_sees_the_input(shape, kw))
     check_op(lambda x: F.max_pool2d(x, **kw), lambda x: torch.nn.functional.max_pool2d(x, **kw),
              randn(seed, shape), gradcheck=False)
 
@@ -97,6 +98,7 @@ def test_max_pool2d_propagates_nan_as_torch():
 @given(case=pool_cases(), seed=seeds)
 def test_max_pool2d_fast_path_equals_naive_loops(case, seed):
     shape, kw = case
+    assume(_every_window_sees_the_input(shape, kw))
     (x,) = randn(seed, shape)
     xt = tamrin.tensor(x, dtype=np.float64, requires_grad=True)
     out = F.max_pool2d(xt, **kw)
@@ -116,6 +118,12 @@ def test_avg_pool2d_fast_path_equals_naive_loops(case, seed):
     want = reference.avg_pool2d(x, kw["kernel_size"], kw["stride"], _pads(shape, kw), 4.0,
                                 out.shape[2:])
     np.testing.assert_allclose(out.data, want, rtol=1e-12)
+
+
+def _every_window_sees_the_input(shape, kw):
+    """False when a dilated window falls entirely in the padding: its output is −∞ and
+    PyTorch then routes its gradient to an arbitrary pixel (tamrin: nowhere)."""
+    return bool(np.isfinite(F.max_pool2d(tamrin.zeros(*shape), **kw).data).all())
 
 
 def _pads(shape, kw):

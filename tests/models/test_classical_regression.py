@@ -252,3 +252,18 @@ def test_only_the_proximal_l1_step_gives_exact_zeros() -> None:
     assert np.sum(lasso.coef_ == 0.0) >= 3
     loss = lasso.epoch_loss_curve_  # includes α‖w‖₁: the Lasso objective, non-increasing
     assert np.all(np.diff(loss) <= 1e-12)
+
+
+def test_gd_that_diverges_is_not_reported_as_converged():
+    import warnings
+
+    from tamrin.models.classical import LinearRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LinearRegression(solver="gd", lr=5.0, max_iter=200).fit(X, y)
+    assert not model.converged_
+    assert any("diverged" in str(w.message) for w in caught)

@@ -172,3 +172,8 @@ def test_reassigning_a_parameter_keeps_its_position():
     layer.weight = nn.Parameter(tamrin.zeros(3, 2))
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
     assert list(layer.state_dict()) == ["weight", "bias"]
+
+
+def test_layer_dtype_argument_is_kept():
+    layer = nn.Linear(3, 1, dtype=np.float64)
+    assert layer.weight.dtype == np.float64 and layer.bias.dtype == np.float64

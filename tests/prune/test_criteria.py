@@ -110,7 +110,7 @@ def test_layerwise_prune_model_with_every_criterion(tiny, method):
     copy.load_state_dict(model.state_dict())
     scores = prune.prune_model(copy, 0.25, method, scope="layerwise",
                                loss_fn=F.cross_entropy, data=(x, y))
-    for (module, name), score in scores.items():
+    for (module, _), score in scores.items():
         pruned = module.weight_mask.numpy() == 0
         assert pruned.sum() == round(0.25 * score.size)
         assert score[pruned].max() <= score[~pruned].min()

@@ -94,7 +94,7 @@ def test_replace_head_keeps_position_and_input_width():
 
 def test_pretrain_save_load_freeze_and_few_shot_head(tmp_path):
     checkpoint = tmp_path / "pretrained.safetensors"
-    result = few_shot_transfer("digits", shots=10, pretrain_epochs=4, finetune_epochs=30,
+    result = few_shot_transfer("digits", shots=10, finetune_epochs=30,
                                checkpoint=checkpoint)
     assert result.source_accuracy > 0.9
     assert result.transfer_accuracy > 0.6 and result.scratch_accuracy > 0.6  # chance: 0.2

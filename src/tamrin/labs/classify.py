@@ -1,6 +1,6 @@
 """Small classification experiments for labs about training: the digits data split and
-standardised, a plain mini-batch training loop that records accuracy and loss every epoch,
-and evaluation in train or eval mode."""
+standardised, a plain mini-batch training loop that records accuracy, loss and step time,
+and evaluation in eval mode."""
 
 from __future__ import annotations
 

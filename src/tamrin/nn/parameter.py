@@ -20,7 +20,12 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, dtype=np.float32)
-        array = data.data if isinstance(data, Tensor) else as_array(data)
+        if isinstance(data, Tensor):
+            array = data.data
+        elif isinstance(data, np.ndarray):  # an array keeps its dtype (layers' dtype=…)
+            array = data
+        else:
+            array = as_array(data)
         super().__init__(array, dtype=array.dtype, requires_grad=False)
         self.data = array  # share, never copy: Parameter(t) aliases t
         if requires_grad:

@@ -126,7 +126,7 @@ def run(quick: bool, seed: int, out_dir: Path) -> Result:
     histories = speed(data, epochs, rng)
     reached = {name: h.first_epoch_reaching(TARGET) for name, h in histories.items()}
     step_ms = {name: 1e3 * float(np.median(h.step_seconds)) for name, h in histories.items()}
-    noise = batch_mean_spread(data.x_train, 200 if quick else 2000, rng)
+    noise = batch_mean_spread(data.x_train, 400 if quick else 2000, rng)
     gap = train_eval_gap(data, {TINY: 3 if quick else 10, LARGE: 30 if quick else 100}, rng)
     plain, bn = (reached[n] or epochs + 1 for n in histories)
     tiny, large = (r["relative output difference"] for r in gap)

@@ -137,13 +137,14 @@ def _plot(savings: list[list], costs: list[dict], checks: list[tuple], out_dir: 
     axes[0].set(ylabel="weights", title="Same input and output volumes")
     axes[0].legend(fontsize=8)
     shown = [c for c in checks if c[1] == 5 and c[2] == 2]  # K = 5, P = 2
-    grid = np.linspace(1, max(STRIDES), 100)
     for size in sorted({c[0] for c in shown}):
-        line, = axes[1].plot(grid, np.floor((size + 4 - 5) / grid) + 1, lw=1,
+        rows = [c for c in shown if c[0] == size]
+        line, = axes[1].plot([c[3] for c in rows], [c[4] for c in rows], "x-", lw=1,
                              label=f"⌊(H + 2P − K)/S⌋ + 1, H = {size}")
-        axes[1].plot([c[3] for c in shown if c[0] == size],
-                     [c[5] for c in shown if c[0] == size], "o", color=line.get_color())
-    axes[1].set(xlabel="stride S", ylabel="output height (dots: Conv2d)",
+        axes[1].plot([c[3] for c in rows], [c[5] for c in rows], "o", mfc="none", ms=9,
+                     color=line.get_color())
+    axes[1].set_xticks(STRIDES)
+    axes[1].set(xlabel="stride S", ylabel="output height (x: formula, o: Conv2d)",
                 title="Output size (K = 5, P = 2)")
     axes[1].legend(fontsize=7)
     strides = np.array([c["stride"] for c in costs], dtype=float)
@@ -152,6 +153,8 @@ def _plot(savings: list[list], costs: list[dict], checks: list[tuple], out_dir: 
         values = np.array([c[key] for c in costs], dtype=float)
         axes[2].loglog(strides, values / values[0], "o-", label=label)
     axes[2].loglog(strides, strides ** -2.0, "k:", label="1/S²")
+    axes[2].set_xticks(STRIDES, [str(s) for s in STRIDES])
+    axes[2].minorticks_off()
     axes[2].set(xlabel="stride S", ylabel="relative to S = 1", title="Cost of one conv layer")
     axes[2].legend(fontsize=8)
     return figures.save(fig, out_dir, "shapes_and_stride",
@@ -188,7 +191,7 @@ def run(quick: bool, seed: int, out_dir: Path) -> Result:
     size_errors = sum(formula != actual for *_, formula, actual in checks)
     sizes = ({"batch": 8, "channels": 8, "filters": 16, "kernel": 5, "size": 32} if quick else
              {"batch": 16, "channels": 16, "filters": 32, "kernel": 5, "size": 64})
-    costs = stride_costs(sizes, 7 if quick else 15)
+    costs = stride_costs(sizes, 11 if quick else 21)
     strides = np.array(STRIDES, dtype=float)
     mac_exp = loglog_slope(strides, np.array([c["macs"] for c in costs], dtype=float))
     time_exp = loglog_slope(strides, np.array([c["seconds"] for c in costs]))

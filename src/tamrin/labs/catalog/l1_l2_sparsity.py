@@ -135,7 +135,7 @@ def _plot_bias(models: dict[str, nn.Linear], x: np.ndarray, y: np.ndarray, out_d
         ax.plot(grid, -(w1 * grid + b) / w2, "k" + style, label=f"boundary: {name}")
     ax.plot([0], [0], "k+", ms=12, label="origin")
     ax.set(xlim=(min(-0.5, x.min()), x.max()), ylim=(min(-0.5, x.min()), x.max()),
-           xlabel="x₁", ylabel="x₂", title="Logistic regression with L2 penalty")
+           xlabel="x₁", ylabel="x₂", title="Logistic regression with L2 penalty", aspect="equal")
     ax.legend(fontsize=7)
     return figures.save(fig, out_dir, "bias_penalty",
                         "Decision boundaries with the L2 penalty on the weights only and on "
@@ -163,7 +163,7 @@ def run(quick: bool, seed: int, out_dir: Path) -> Result:
     recovered = bool(np.all(weights[prox][:RELEVANT] != 0))
     xc, yc = offset_classes(400 if quick else 2000, rng)
     xv, yv = offset_classes(2000, rng)
-    bias_steps = 300 if quick else 2000
+    bias_steps = 1000 if quick else 3000
     models = {"weights only": train_classifier(False, xc, yc, bias_steps),
               "weights and bias": train_classifier(True, xc, yc, bias_steps)}
     acc = {name: accuracy(m, xv, yv) for name, m in models.items()}
@@ -192,10 +192,11 @@ def run(quick: bool, seed: int, out_dir: Path) -> Result:
                       [[n, zeros[n], tiny[n], float(np.linalg.norm(w - true_w)),
                         int(np.sum(w[:RELEVANT] != 0))] for n, w in weights.items()]),
                 Table(f"Logistic regression, classes around (2, 2) and (4, 4), L2 λ = "
-                      f"{BIAS_LAM}", ["penalty on", "validation accuracy", "bias",
+                      f"{BIAS_LAM}", ["penalty on", "validation accuracy", "w₁", "w₂", "bias",
                                       "boundary's distance from the origin"],
-                      [[n, acc[n], bias[n], abs(bias[n]) / float(np.linalg.norm(
-                          m.weight.numpy()))] for n, m in models.items()])],
+                      [[n, acc[n], *map(float, m.weight.numpy()[0]), bias[n],
+                        abs(bias[n]) / float(np.linalg.norm(m.weight.numpy()))]
+                       for n, m in models.items()])],
         mistakes=[Mistake("the L1 (subgradient) update sets irrelevant weights exactly to 0",
                           float(FEATURES - RELEVANT), "only the proximal step gives exact "
                           "zeros: subgradient steps give none", 0.0, float(zeros[sub]))],

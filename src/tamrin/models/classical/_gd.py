@@ -77,6 +77,21 @@ class _Stopper:
         return self.stalled >= self.patience
 
 
+def _diverging(epoch_losses: list[float], name: str, lr: float) -> bool:
+    """True (with a warning) when the run stopped with a loss above its first epoch's.
+
+    The stalling rule also fires on a loss that keeps growing; that is divergence, not
+    convergence (on a quadratic with curvature L, GD needs lr < 2/L).
+    """
+    if len(epoch_losses) < 2 or epoch_losses[-1] <= epoch_losses[0]:
+        return False
+    warnings.warn(f"{name}: gradient descent diverged: the loss rose from "
+                  f"{epoch_losses[0]:.6g} to {epoch_losses[-1]:.6g}; lr={lr} is too large "
+                  "for this data (on a quadratic with curvature L, GD needs lr < 2/L)",
+                  RuntimeWarning, stacklevel=4)
+    return True
+
+
 def _epoch_order(n: int, cfg: GDConfig, rng: np.random.Generator) -> np.ndarray | None:
     """A fresh permutation when shuffling helps (not for full-batch GD), else None."""
     return rng.permutation(n) if cfg.shuffle and cfg.solver != "gd" else None
@@ -114,7 +129,7 @@ def run_gradient_descent(objective: Objective, W: np.ndarray, b: np.ndarray, X: 
                           RuntimeWarning, stacklevel=3)
             return result
         if stopper.done(total / n):
-            result.converged = True
+            result.converged = not _diverging(result.epoch_losses, name, cfg.lr)
             return result
     if cfg.tol is not None or cfg.target_loss is not None:
         warnings.warn(f"{name}: gradient descent stopped at max_iter={cfg.max_iter} epochs "
