@@ -39,3 +39,20 @@ def get_rng_state() -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     """Restore a state returned by ``get_rng_state``."""
     _GENERATOR.bit_generator.state = state
+
+
+RandomState = int | np.random.Generator | None
+
+
+def check_random_state(random_state: RandomState) -> np.random.Generator:
+    """``random_state`` as scikit-learn takes it: None → the library generator (so
+    ``tamrin.manual_seed`` controls it), an int → a new generator seeded with it, a
+    Generator → itself. Anything else is a ValueError (as scikit-learn)."""
+    if random_state is None:
+        return _GENERATOR
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state))
+    raise ValueError(f"random_state must be None, an int or a numpy Generator, got "
+                     f"{random_state!r}")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.data._random import RandomState, check_random_state
+from tamrin.random import RandomState, check_random_state
 from tamrin.tensor import Tensor
 
 

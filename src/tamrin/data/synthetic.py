@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.data._random import RandomState, check_random_state
+from tamrin.random import RandomState, check_random_state
 
 
 def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator,

@@ -11,8 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.random import default_generator
-
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when ``predict``/``score``… is called before ``fit`` (as scikit-learn's)."""
@@ -123,19 +121,6 @@ def check_choice(value: str, choices: tuple[str, ...], estimator: Any, param: st
             f"{', '.join(repr(c) for c in choices)}"
         )
     return value
-
-
-def check_random_state(random_state: Any) -> np.random.Generator:
-    """A NumPy Generator from ``None`` (tamrin's library generator, reseeded by
-    ``tamrin.manual_seed``), an int seed, or a Generator (returned as is)."""
-    if random_state is None:
-        return default_generator()
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return np.random.default_rng(int(random_state))
-    raise ValueError(f"random_state must be None, an int or a numpy Generator, got "
-                     f"{random_state!r}")
 
 
 def encode_labels(y: np.ndarray, estimator: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -25,8 +25,9 @@ import numpy as np
 from tamrin.models.classical._gd import SOLVERS, GDConfig, Prox, run_gradient_descent
 from tamrin.models.classical._normal_equation import solve_least_squares
 from tamrin.models.classical._objectives import Objective, squared_error, with_l2
-from tamrin.models.classical._validation import check_choice, check_random_state, check_X_y
+from tamrin.models.classical._validation import check_choice, check_X_y
 from tamrin.models.classical.base import LinearModel, RegressorMixin
+from tamrin.random import check_random_state
 
 
 class _LeastSquares(RegressorMixin, LinearModel):

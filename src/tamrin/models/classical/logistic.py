@@ -37,11 +37,11 @@ from tamrin.models.classical._objectives import (
 )
 from tamrin.models.classical._validation import (
     check_choice,
-    check_random_state,
     check_X_y,
     encode_labels,
 )
 from tamrin.models.classical.base import ClassifierMixin, LinearModel
+from tamrin.random import check_random_state
 
 
 class LogisticRegression(ClassifierMixin, LinearModel):

@@ -22,8 +22,9 @@ import numpy as np
 
 from tamrin.models.classical._gd import GDConfig, run_gradient_descent
 from tamrin.models.classical._objectives import perceptron_criterion
-from tamrin.models.classical._validation import check_random_state, check_X_y, encode_labels
+from tamrin.models.classical._validation import check_X_y, encode_labels
 from tamrin.models.classical.base import ClassifierMixin, LinearModel
+from tamrin.random import check_random_state
 
 
 class Perceptron(ClassifierMixin, LinearModel):
