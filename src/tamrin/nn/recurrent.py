@@ -3,9 +3,10 @@
 A layer runs, for each of its ``num_layers`` layers and each direction, the input
 projection of the whole sequence in one GEMM (xw = x·W_ihᵀ + b_ih), then one fused step
 op per time step (``tamrin.ops.recurrent``): hₜ = cell(xwₜ, hₜ₋₁). Gradients flow back
-through time along the graph (BPTT). Parameter names, shapes, gate order, initialisation
-U(−1/√hidden, 1/√hidden), input/output layouts and the returned (output, h_n[, c_n]) are
-PyTorch's, so state dicts move between the two libraries unchanged.
+through time along the graph (BPTT). For the RNN and LSTM, W_hh's gradient is one GEMM over
+the whole sequence (``split_steps``), not one per step. Parameter names, shapes, gate order,
+initialisation U(−1/√hidden, 1/√hidden), input/output layouts and the returned
+(output, h_n[, c_n]) are PyTorch's, so state dicts move between the two libraries unchanged.
 
 Variable-length batches: ``forward(input, hx, lengths=…)`` takes the true length of each
 padded sequence and follows PyTorch's packed sequences — h_n is the state after step L of
@@ -25,7 +26,7 @@ from tamrin.nn.module import Module
 from tamrin.nn.parameter import Parameter
 from tamrin.ops.dropout import dropout
 from tamrin.ops.linear import linear
-from tamrin.ops.recurrent import gru_step, lstm_step, rnn_step, unbind
+from tamrin.ops.recurrent import gru_step, lstm_step, rnn_step, split_steps, unbind
 from tamrin.ops.shape import cat, stack
 from tamrin.tensor import Tensor
 
@@ -76,7 +77,9 @@ class RNNBase(Module):
 
     gates = 1
     state_count = 1
-    fold_hidden_bias = True  # b_hh may join b_ih in the projection (not so in a GRU)
+    # gates = xw + h·W_hhᵀ + b_hh: b_hh may join b_ih in the projection, and W_hh's gradient
+    # is Σₜ ∂xwₜᵀ·hₜ₋₁ (batched over the sequence). Not so in a GRU (b_hn is gated by r).
+    additive_recurrence = True
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -119,7 +122,7 @@ class RNNBase(Module):
             get("bias_hh" + tag)
 
     # ---- the step each subclass defines ----------------------------------------------------
-    def _step(self, xw: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+    def _step(self, xw: Tensor, state: State, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
               mask: np.ndarray | None, w_hh_t: np.ndarray) -> State:
         raise NotImplementedError
 
@@ -157,15 +160,23 @@ class RNNBase(Module):
                        masks: np.ndarray | None) -> tuple[Tensor, State]:
         """One layer in one direction over all T steps: (outputs (T, B, H), final state)."""
         w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
-        if self.fold_hidden_bias and b_hh is not None:  # added once, not once per step
-            b_ih, b_hh = b_ih + b_hh, None
-        xw = unbind(_project(x, w_ih, b_ih))
         w_hh_t = np.ascontiguousarray(w_hh.data.T)  # once per sequence, for BLAS
-        steps = len(xw)
+        steps = x.shape[0]
+        h_prev: list[np.ndarray] | None = None
+        if self.additive_recurrence:
+            if b_hh is not None:  # added once, not once per step
+                b_ih, b_hh = b_ih + b_hh, None
+            h_prev = [None] * steps  # type: ignore[list-item]
+            xw = split_steps(_project(x, w_ih, b_ih), w_hh, h_prev)
+            step_w_hh = w_hh.data  # a constant for the steps: split_steps owns ∂W_hh
+        else:
+            xw, step_w_hh = unbind(_project(x, w_ih, b_ih)), w_hh
         outputs: list[Tensor] = [None] * steps  # type: ignore[list-item]
         for t in (reversed(range(steps)) if direction else range(steps)):
             mask = None if masks is None else masks[t]
-            state = self._step(xw[t], state, w_hh, b_hh, mask, w_hh_t)
+            if h_prev is not None:
+                h_prev[t] = state[0].data
+            state = self._step(xw[t], state, step_w_hh, b_hh, mask, w_hh_t)
             outputs[t] = state[0]
         return stack(outputs), state
 
@@ -224,7 +235,7 @@ class RNN(RNNBase):
                          bidirectional)
         self.nonlinearity = nonlinearity
 
-    def _step(self, xw: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+    def _step(self, xw: Tensor, state: State, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
               mask: np.ndarray | None, w_hh_t: np.ndarray) -> State:
         return (rnn_step(xw, state[0], w_hh, b_hh, self.nonlinearity, mask, w_hh_t),)
 
@@ -240,7 +251,7 @@ class LSTM(RNNBase):
     gates = 4
     state_count = 2
 
-    def _step(self, xw: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+    def _step(self, xw: Tensor, state: State, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
               mask: np.ndarray | None, w_hh_t: np.ndarray) -> State:
         return lstm_step(xw, state[0], state[1], w_hh, b_hh, mask, w_hh_t)
 
@@ -250,9 +261,9 @@ class GRU(RNNBase):
     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h′ = (1 − z) ⊙ n + z ⊙ h."""
 
     gates = 3
-    fold_hidden_bias = False  # b_hn is multiplied by the reset gate
+    additive_recurrence = False  # b_hn is multiplied by the reset gate
 
-    def _step(self, xw: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+    def _step(self, xw: Tensor, state: State, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
               mask: np.ndarray | None, w_hh_t: np.ndarray) -> State:
         return (gru_step(xw, state[0], w_hh, b_hh, mask, w_hh_t),)
 

@@ -5,13 +5,13 @@ padded by P::
 
     O(b,f,i,j) = bias(f) + Σ_c Σ_k Σ_l w(f,c,k,l) · x(b,c,S·i+D·k, S·j+D·l)
 
-im2col copies every window into a column of ``cols`` (rows = (c, k, l), columns = output
-pixels of the whole batch), so the forward is the matrix product O = W · cols. Its backward
-is two more GEMMs, the course's hand derivation:
+im2col copies every window into a column of ``cols_b`` (rows = (c, k, l), columns = output
+pixels (i, j) of image b), so the forward is the matrix product O_b = W · cols_b. Its
+backward is two more GEMMs, the course's hand derivation:
 
-    dW(f,c,k,l) = Σ_b Σ_i Σ_j x(b,c,S·i+k,S·j+l) · dO(b,f,i,j)            →  dW = dO · colsᵀ
-    dX(b,c,p,q) = Σ_f Σ_i Σ_j w(f,c,p−S·i,q−S·j) · dO(b,f,i,j)            →  dcols = Wᵀ · dO,
-                  (w taken as zero outside the kernel)                         then col2im
+    dW(f,c,k,l) = Σ_b Σ_i Σ_j x(b,c,S·i+k,S·j+l) · dO(b,f,i,j)       →  dW = Σ_b dO_b · cols_bᵀ
+    dX(b,c,p,q) = Σ_f Σ_i Σ_j w(f,c,p−S·i,q−S·j) · dO(b,f,i,j)       →  dcols_b = Wᵀ · dO_b,
+                  (w taken as zero outside the kernel)                    then col2im
 
 col2im adds each window's gradient back onto the pixels it was read from (K·K strided
 additions, see ``tamrin.ops.im2col``). Note the w(f,c,p−S·i, …): with a stride, the kernel
@@ -21,35 +21,52 @@ A transposed convolution is the adjoint of a convolution: its forward is exactly
 dX computation (GEMM + col2im) and its backward is the conv's forward (im2col + GEMM) and
 dW — the same three helpers, with the roles of the arrays swapped.
 
-The columns keep the batch inside each row (b, i, j) and the channels outside, so every
-copy (im2col, col2im, NCHW ↔ channels-first) moves contiguous runs of a row of pixels, and
-the weight is the GEMM operand as it is, (F, C·K·K). Groups split the channels: group g's
-filters see only group g's input channels (a batched GEMM over groups).
+Layout and cache blocking (measured on the 3×3 32→64 conv of 64×32×32×32, 1 thread): the
+columns are kept per image, ``cols[b, (c,k,l), (i,j)]``, so the GEMM of image b,
+W (F × C·K·K) · cols_b (C·K·K × OH·OW), writes image b's NCHW output in place — no
+transposing copy of the output (or of dO in backward) — and OpenBLAS runs these
+(64 × 288) · (288 × 1024) products faster than one (64 × 288) · (288 × 65536) product.
+The batch is processed in chunks of images whose columns fit in ``CHUNK_BYTES`` (a few MiB,
+the last-level cache): im2col copies a chunk, the GEMM reads it while it is still in cache;
+in backward, Wᵀ·dO and col2im run per chunk in reused buffers, so the 75 MB dcols array is
+never written out. (Forward −20%, dX −50% against one whole-batch GEMM.) A chunk loop is
+cache blocking, not a loop over batch items: a chunk is ≥ 1 whole image and each step is
+vectorised over it. The weight is the GEMM operand as it is, (F, C·K·K); groups split the
+channels: group g's filters see only group g's input channels (a batched GEMM over groups).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from tamrin.autograd import Context, Function
-from tamrin.ops.im2col import Pads, col2im, crop, out_size, pad2d, windows
+from tamrin.ops.im2col import Pads, col2im, out_size, pad2d, windows
 from tamrin.tensor import Tensor
 
 Pair = tuple[int, int]
+CHUNK_BYTES = 4 * 2**20  # columns of one chunk of images: about the size of the L3 share
 
 
 # ---- the three building blocks ------------------------------------------------------------
 
-def _im2col(x: np.ndarray, kernel: Pair, stride: Pair, pads: Pads, dilation: Pair,
-            groups: int, out_hw: Pair) -> np.ndarray:
-    """cols[g, (c,k,l), (b,i,j)] = x_padded(b, g·Cg + c, S·i + D·k, S·j + D·l): one column
-    per output pixel of the batch, shape (G, Cg·KH·KW, N·OH·OW). One copy of a strided view."""
-    n, c = x.shape[:2]
-    win = windows(pad2d(x, pads), 2, kernel, stride, dilation, out_hw)  # (N,C,OH,OW,KH,KW)
-    cols = np.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3))  # (C, KH, KW, N, OH, OW)
-    return cols.reshape(groups, -1, n * out_hw[0] * out_hw[1])
+def _chunk_size(bytes_per_image: int) -> int:
+    """How many whole images' columns fit in ``CHUNK_BYTES`` (at least one)."""
+    return max(1, CHUNK_BYTES // max(bytes_per_image, 1))
+
+
+def _chunks(n: int, size: int) -> Iterator[slice]:
+    """The batch axis 0…n as slices of ``size`` images (the last one may be shorter)."""
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
+    """(N, C, …, H, W) as (N, G, rest/G, H·W): the per-image, per-group GEMM operand (a view
+    of a contiguous array). For columns (N, C, KH, KW, OH, OW) the rows are (c, k, l)."""
+    return a.reshape(a.shape[0], groups, -1, a.shape[-2] * a.shape[-1])
 
 
 def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
@@ -57,53 +74,60 @@ def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _channels_first(a: np.ndarray, groups: int) -> np.ndarray:
-    """An NCHW array as (G, C/G, N·H·W): channels first, each channel's maps contiguous."""
-    n, c = a.shape[:2]
-    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, -1)
+def _conv_forward(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None, kernel: Pair,
+                  stride: Pair, pads: Pads, dilation: Pair, groups: int,
+                  out_hw: Pair) -> tuple[np.ndarray, np.ndarray]:
+    """O_b = W · cols_b (+ bias) for every image b, chunk by chunk; returns (O as NCHW, cols).
+
+    cols[b, c, k, l, i, j] = x_padded(b, c, S·i + D·k, S·j + D·l): the copy of a strided view
+    (im2col), kept for the weight gradient."""
+    n, c = x.shape[:2]
+    win = windows(pad2d(x, pads), 2, kernel, stride, dilation, out_hw)  # (N,C,OH,OW,KH,KW)
+    cols = np.empty((n, c, *kernel, *out_hw), dtype=x.dtype)
+    out = np.empty((n, w.shape[0], *out_hw), dtype=x.dtype)
+    wm = _weight_matrix(w, groups)
+    for s in _chunks(n, _chunk_size(cols[0].nbytes)):
+        np.copyto(cols[s], win[s].transpose(0, 1, 4, 5, 2, 3))
+        np.matmul(wm, _grouped(cols[s], groups), out=_grouped(out[s], groups))
+        if bias is not None:
+            out[s] += bias[:, None, None]
+    return out, cols
 
 
-def _to_nchw(src: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-    """Copy a (N, G, C/G, H, W)-shaped view into a new contiguous NCHW array, adding the
-    bias (C,) on the way (one pass)."""
-    n, g, cg, h, w = src.shape
-    out = np.empty(src.shape, dtype=src.dtype)
-    if bias is None:
-        np.copyto(out, src)
-    else:
-        np.add(src, bias.reshape(g, cg, 1, 1), out=out)
-    return out.reshape(n, g * cg, h, w)
-
-
-def _conv_gemm(cols: np.ndarray, w: np.ndarray, bias: np.ndarray | None, n: int,
-               out_hw: Pair) -> np.ndarray:
-    """O = W · cols (+ bias), per group, returned as NCHW (N, F, OH, OW)."""
-    groups = cols.shape[0]
-    out = np.matmul(_weight_matrix(w, groups), cols)  # (G, F/G, N·OH·OW)
-    return _to_nchw(out.reshape(groups, -1, n, *out_hw).transpose(2, 0, 1, 3, 4), bias)
-
-
-def _col2im_gemm(g_cf: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
-                 in_shape: tuple[int, ...], out_hw: Pair, kernel: Pair, stride: Pair,
-                 pads: Pads, dilation: Pair) -> np.ndarray:
+def _col2im_gemm(g: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
+                 in_shape: tuple[int, ...], kernel: Pair, stride: Pair, pads: Pads,
+                 dilation: Pair, groups: int) -> np.ndarray:
     """dX = col2im(Wᵀ · dO) (+ bias): the conv's input gradient, NCHW of ``in_shape``.
 
-    ``g_cf`` is dO channels first, (G, F/G, N·OH·OW)."""
-    groups = g_cf.shape[0]
+    Per chunk of images: dcols = Wᵀ·dO into a reused buffer, col2im into a reused zeroed
+    padded buffer, and its un-padded region copied out."""
     n, c, h, wd = in_shape
-    dcols = np.matmul(_weight_matrix(w, groups).transpose(0, 2, 1), g_cf)  # (G, Cg·K·K, N·P)
-    dcols = dcols.reshape(groups, c // groups, *kernel, n, *out_hw).transpose(
-        0, 1, 4, 5, 6, 2, 3)  # (G, Cg, N, OH, OW, KH, KW), as the windows view
+    out_hw = g.shape[2:]
     top, bottom, left, right = pads
-    padded = (groups, c // groups, n, h + top + bottom, wd + left + right)
-    dxp = col2im(dcols, padded, 3, kernel, stride, dilation)  # (G, Cg, N, Hp, Wp)
-    return _to_nchw(crop(dxp, pads, (h, wd), 3).transpose(2, 0, 1, 3, 4), bias)
+    wt = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, Cg·K·K, F/G)
+    dx = np.empty(in_shape, dtype=g.dtype)
+    size = _chunk_size(c * kernel[0] * kernel[1] * g[0, 0].nbytes)
+    dcols = np.empty((size, c, *kernel, *out_hw), dtype=g.dtype)
+    dxp = np.empty((size, c, h + top + bottom, wd + left + right), dtype=g.dtype)
+    for s in _chunks(n, size):
+        m = s.stop - s.start
+        np.matmul(wt, _grouped(g[s], groups), out=_grouped(dcols[:m], groups))
+        dxp[:m] = 0
+        col2im(dcols[:m].transpose(0, 1, 4, 5, 2, 3), dxp[:m], 2, kernel, stride, dilation)
+        region = dxp[:m, :, top:top + h, left:left + wd]
+        if bias is None:
+            dx[s] = region
+        else:
+            np.add(region, bias[:, None, None], out=dx[s])
+    return dx
 
 
-def _weight_grad(g_cf: np.ndarray, cols: np.ndarray, w_shape: tuple[int, ...]) -> np.ndarray:
-    """dW = dO · colsᵀ per group (one GEMM summing over batch and positions), computed as
-    (cols · dOᵀ)ᵀ: the orientation OpenBLAS runs fastest for this long, thin product."""
-    dw_t = np.matmul(cols, g_cf.transpose(0, 2, 1))  # (G, Cg·K·K, F/G)
+def _weight_grad(g: np.ndarray, cols: np.ndarray, w_shape: tuple[int, ...],
+                 groups: int) -> np.ndarray:
+    """dW = Σ_b dO_b · cols_bᵀ per group, computed as Σ_b (cols_b · dO_bᵀ), then transposed:
+    the orientation OpenBLAS runs fastest for these long, thin products."""
+    dw_t = np.matmul(_grouped(cols, groups), _grouped(g, groups).transpose(0, 1, 3, 2))
+    dw_t = dw_t.sum(axis=0)  # (G, Cg·K·K, F/G)
     return np.ascontiguousarray(dw_t.transpose(0, 2, 1)).reshape(w_shape)
 
 
@@ -126,23 +150,20 @@ class Conv2d(Function):
                 stride: Pair, pads: Pads, dilation: Pair, groups: int) -> np.ndarray:
         kernel = w.shape[2:]
         out_hw = _conv_out_hw("conv2d", x.shape, kernel, stride, pads, dilation)
-        cols = _im2col(x, kernel, stride, pads, dilation, groups, out_hw)
+        out, cols = _conv_forward(x, w, bias, kernel, stride, pads, dilation, groups, out_hw)
         ctx.save_for_backward(cols, w)
-        ctx.x_shape, ctx.params = x.shape, (kernel, stride, pads, dilation)
-        return _conv_gemm(cols, w, bias, x.shape[0], out_hw)
+        ctx.x_shape, ctx.params = x.shape, (kernel, stride, pads, dilation, groups)
+        return out
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         cols, w = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad
-        g_cf = _channels_first(g, cols.shape[0])
-        dx = dw = db = None
-        if need_x:
-            dx = _col2im_gemm(g_cf, w, None, ctx.x_shape, g.shape[2:], *ctx.params)
-        if need_w:
-            dw = _weight_grad(g_cf, cols, w.shape)
-        if need_b:
-            db = _channel_sum(g)
+        groups = ctx.params[-1]
+        g = np.ascontiguousarray(g)
+        dx = _col2im_gemm(g, w, None, ctx.x_shape, *ctx.params) if need_x else None
+        dw = _weight_grad(g, cols, w.shape, groups) if need_w else None
+        db = _channel_sum(g) if need_b else None
         return dx, dw, db
 
 
@@ -173,23 +194,23 @@ class ConvTranspose2d(Function):
                              f"{stride} and padding {pads} gives an empty output "
                              f"({out_h}×{out_w})")
         out_shape = (n, w.shape[1] * groups, out_h, out_w)
-        x_cf = _channels_first(x, groups)
-        ctx.save_for_backward(x_cf, w)
-        ctx.x_shape, ctx.params = x.shape, (kernel, stride, pads, dilation)
-        return _col2im_gemm(x_cf, w, bias, out_shape, (h, wd), kernel, stride, pads, dilation)
+        x = np.ascontiguousarray(x)
+        ctx.save_for_backward(x, w)
+        ctx.params = (kernel, stride, pads, dilation, groups)
+        return _col2im_gemm(x, w, bias, out_shape, kernel, stride, pads, dilation, groups)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
-        x_cf, w = ctx.saved_arrays
+        x, w = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad
-        kernel, stride, pads, dilation = ctx.params
-        groups = x_cf.shape[0]
-        out_hw = ctx.x_shape[2:]
-        cols = _im2col(g, kernel, stride, pads, dilation, groups, out_hw)
-        dx = _conv_gemm(cols, w, None, g.shape[0], out_hw) if need_x else None
-        dw = _weight_grad(x_cf, cols, w.shape) if need_w else None
+        kernel, stride, pads, dilation, groups = ctx.params
+        if not (need_x or need_w):
+            return None, None, _channel_sum(g) if need_b else None
+        dx, cols = _conv_forward(g, w, None, kernel, stride, pads, dilation, groups,
+                                 x.shape[2:])
+        dw = _weight_grad(x, cols, w.shape, groups) if need_w else None
         db = _channel_sum(g) if need_b else None
-        return dx, dw, db
+        return (dx if need_x else None), dw, db
 
 
 # ---- arguments --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ positions, ``windows`` builds a *view* of the padded input with two more axes::
 - im2col is one copy of that view (every window laid out as a row), ready for one GEMM;
 - pooling reduces the K·K views ``win[..., k, l]`` element-wise (no copy at all);
 - col2im (the adjoint: scatter-add windows back to pixels) adds each kernel offset's
-  slice of the columns into the same view of a zero gradient buffer — K·K vectorised
+  slice of the columns into the same view of a zeroed gradient buffer — K·K vectorised
   additions, never a loop over pixels or batch items.
 """
 
@@ -76,21 +76,19 @@ def offsets(kernel: Pair) -> Iterator[Pair]:
             yield k, l
 
 
-def col2im(cols: np.ndarray, padded_shape: tuple[int, ...], axis: int, kernel: Pair,
-           stride: Pair, dilation: Pair) -> np.ndarray:
-    """The adjoint of ``windows``: a zero array of ``padded_shape`` into which every
-    window of ``cols`` (shaped like the ``windows`` view) is added back where it was read.
+def col2im(cols: np.ndarray, out: np.ndarray, axis: int, kernel: Pair, stride: Pair,
+           dilation: Pair) -> None:
+    """The adjoint of ``windows``: add every window of ``cols`` (shaped like the ``windows``
+    view of ``out``) back into ``out`` (the padded array), where it was read.
 
-    dX(p, q) = Σ over the (i, j, k, l) with S·i + D·k = p and S·j + D·l = q of
+    dX(p, q) += Σ over the (i, j, k, l) with S·i + D·k = p and S·j + D·l = q of
     cols(i, j, k, l) — done as K·K strided additions, one per kernel offset.
     """
-    out = np.zeros(padded_shape, dtype=cols.dtype)
     win = windows(out, axis, kernel, stride, dilation, cols.shape[axis:axis + 2])
     index = (slice(None),) * axis
     for k, l in offsets(kernel):
         win[(*index, slice(None), slice(None), k, l)] += cols[
             (*index, slice(None), slice(None), k, l)]
-    return out
 
 
 def crop(a: np.ndarray, pads: Pads, size: Pair, axis: int) -> np.ndarray:

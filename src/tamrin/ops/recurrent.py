@@ -18,6 +18,16 @@ view W_hh.T, and a sequence does that product once per step.
 
 ``unbind`` splits the projected sequence into its time steps as views (one node, one
 ``np.stack`` in backward) so that no step pays for a full-size gradient of the sequence.
+
+Batched recurrent-weight gradient (Elman RNN and LSTM, whose gates are xwₜ + hₜ₋₁·W_hhᵀ):
+the gradient reaching the recurrent term of step t is the one reaching xwₜ, δₜ, so
+
+    ∂W_hh = Σₜ δₜᵀ·hₜ₋₁ = Dᵀ·H_prev      (D, H_prev: the T steps stacked, (T·B, ·))
+
+is ONE GEMM after the time loop (``split_steps``) instead of T thin (G·H × B)·(B × H) ones
+inside it — the layer then hands the step ops W_hh as a constant, and only ∂h = δ·W_hh stays
+sequential. (∂x = D·W_ih and ∂W_ih = Dᵀ·X were already one GEMM each: the input projection
+of the whole sequence is one ``linear``.)
 """
 
 from __future__ import annotations
@@ -210,6 +220,28 @@ def _blocks(gates: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
     return tuple(gates[:, j:j + n] for j in range(0, gates.shape[1], n))
 
 
+class SplitSteps(Function):
+    """Split xw (T, …) into its T steps (views) and own W_hh's gradient for the sequence.
+
+    Forward: the slices xw[0], xw[1], … (W_hh is not used). Backward: D = stack(∂xwₜ) and
+    ∂W_hh = Dᵀ·H_prev, with H_prev[t] = hₜ₋₁ the state fed to step t — known only once the
+    steps have run, so the layer fills the list ``h_prev`` that forward keeps.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, xw: np.ndarray, w_hh: np.ndarray, h_prev: list) -> tuple:
+        ctx.h_prev = h_prev
+        return tuple(xw)
+
+    @staticmethod
+    def backward(ctx: Context, *grads: np.ndarray) -> tuple:
+        d = np.stack(grads)
+        if not ctx.needs_input_grad[1]:
+            return d, None
+        h_prev = np.stack(ctx.h_prev)
+        return d, d.reshape(-1, d.shape[-1]).T @ h_prev.reshape(-1, h_prev.shape[-1])
+
+
 class Unbind(Function):
     """Split a (T, …) tensor into its T slices (views).   Backward: stack the T gradients."""
 
@@ -224,7 +256,7 @@ class Unbind(Function):
 
 # ---- the functions layers call -----------------------------------------------------------
 
-def rnn_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None,
+def rnn_step(xw: Tensor, h: Tensor, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
              nonlinearity: str = "tanh", mask: np.ndarray | None = None,
              w_hh_t: np.ndarray | None = None) -> Tensor:
     """One Elman step from the input projection ``xw`` (see ``RNNStep``)."""
@@ -235,7 +267,7 @@ def rnn_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None,
                          w_hh_t=w_hh_t)
 
 
-def lstm_step(xw: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None,
+def lstm_step(xw: Tensor, h: Tensor, c: Tensor, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
               mask: np.ndarray | None = None,
               w_hh_t: np.ndarray | None = None) -> tuple[Tensor, Tensor]:
     """One LSTM step from the input projection ``xw``; returns (h′, c′) (see ``LSTMStep``)."""
@@ -246,6 +278,12 @@ def gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None,
              mask: np.ndarray | None = None, w_hh_t: np.ndarray | None = None) -> Tensor:
     """One GRU step from the input projection ``xw`` (see ``GRUStep``)."""
     return GRUStep.apply(xw, h, w_hh, b_hh, mask=mask, w_hh_t=w_hh_t)
+
+
+def split_steps(xw: Tensor, w_hh: Tensor, h_prev: list) -> tuple[Tensor, ...]:
+    """The steps xw[0], xw[1], … as one graph node that also computes ∂W_hh = Σₜ δₜᵀ·hₜ₋₁
+    in backward, from ``h_prev[t]`` (the caller stores each step's input state there)."""
+    return SplitSteps.apply(xw, w_hh, h_prev=h_prev)
 
 
 def unbind(x: Tensor) -> tuple[Tensor, ...]:
