@@ -79,7 +79,9 @@ def test_nan_loss_stops_with_epoch_and_step_and_leaves_weights_untouched():
         np.testing.assert_array_equal(v.numpy(), before[k])
 
     history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
-                  loader, epochs=2, nan_policy="skip", progress=False)
+                  loader, epochs=2, nan_policy="skip", progress=False,
+                  metrics={"samples": lambda y, out: float(len(y))})
+    assert history["samples"] == [8.0, 8.0]  # the skipped batch counts in no metric
     assert [s.get("skipped", False) for s in history.steps] == [False, False, True] * 2
     assert all(np.isfinite(p.numpy()).all() for p in model.parameters())
     assert math.isfinite(history["loss"][-1])

@@ -26,13 +26,6 @@ def _optimizer(name: str, model: nn.Module, lr: float) -> optim.Optimizer:
     return optim.Adam(model.parameters(), lr=lr)
 
 
-def _validation_split(train: TensorDataset, y: np.ndarray, fraction: float,
-                      seed: int) -> tuple[Subset, Subset]:
-    idx_train, idx_val = train_test_split(np.arange(len(y)), test_size=fraction, stratify=y,
-                                          random_state=seed)
-    return Subset(train, idx_train), Subset(train, idx_val)
-
-
 def _report_test(model: nn.Module, test: TensorDataset, class_names: list[str],
                  out: Path | None) -> dict[str, float]:
     loader = DataLoader(test, batch_size=512)
@@ -52,12 +45,18 @@ def train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     raw_train, class_names = load_raw(args.data, train=True)
-    preprocess = fit_preprocess(raw_train.X)
+    idx_train, idx_val = train_test_split(np.arange(len(raw_train.y)),
+                                          test_size=args.val_fraction, stratify=raw_train.y,
+                                          random_state=args.seed)
+    preprocess = fit_preprocess(raw_train.X[idx_train])  # the training part only: no leakage
     flatten = args.model == "mlp"
     full = dataset(raw_train, preprocess, flatten)
-    train_set, val_set = _validation_split(full, raw_train.y, args.val_fraction, args.seed)
-    config = model_config(args.model, raw_train.X.shape[1:], len(class_names), args.hidden,
-                          args.dropout)
+    train_set, val_set = Subset(full, idx_train), Subset(full, idx_val)
+    try:
+        config = model_config(args.model, raw_train.X.shape[1:], len(class_names), args.hidden,
+                              args.dropout)
+    except ValueError as e:
+        raise SystemExit(f"tamrin train: {e}") from None
     model = build_model(config)
     optimizer = _optimizer(args.optimizer, model, args.lr)
     metadata = {"model": json.dumps(config), "data": args.data,
@@ -81,8 +80,26 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_fits(config: dict, image_shape: tuple[int, ...], n_classes: int, data: str,
+                trained_on: str) -> None:
+    """Stop with a clear message when the checkpoint's model cannot take ``data``."""
+    kwargs = config["kwargs"]
+    if config["name"] == "mlp":
+        fits = (kwargs["in_features"] == int(np.prod(image_shape))
+                and kwargs["out_features"] == n_classes)
+    else:
+        fits = (kwargs["in_channels"] == image_shape[0] and kwargs["num_classes"] == n_classes
+                and (config["name"] != "lenet" or tuple(image_shape[1:]) == (28, 28)))
+    if not fits:
+        raise SystemExit(f"tamrin evaluate: the checkpoint's {config['name']} was trained on "
+                         f"{trained_on} and does not fit {data} (images "
+                         f"{'×'.join(map(str, image_shape))}, {n_classes} classes)")
+
+
 def evaluate_checkpoint(args: argparse.Namespace) -> int:
     """Test metrics of a checkpoint written by ``tamrin train``."""
+    if not Path(args.checkpoint).is_file():
+        raise SystemExit(f"tamrin evaluate: {args.checkpoint} does not exist")
     metadata = read_metadata(args.checkpoint)
     if "model" not in metadata:
         raise SystemExit(f"tamrin evaluate: {args.checkpoint} has no model configuration; "
@@ -92,6 +109,7 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
     load_checkpoint(args.checkpoint, model)
     data = args.data or metadata["data"]
     raw_test, class_names = load_raw(data, train=False)
+    _check_fits(config, raw_test.X.shape[1:], len(class_names), data, metadata["data"])
     test_set = dataset(raw_test, json.loads(metadata["preprocess"]), config["name"] == "mlp")
     _report_test(model, test_set, class_names, None)
     return 0

@@ -156,12 +156,13 @@ def _train_epoch(run: Run, loader: Iterable, clip_grad_norm: float | None, nan_p
         x, y = _split_batch(batch)
         where = f"epoch {epoch}, step {i + 1} (global step {len(run.history.steps) + 1})"
         out, loss = _train_step(run, x, y, where, clip_grad_norm, nan_policy)
-        acc.add(out, y, loss)
         record = {"epoch": epoch, "step": len(run.history.steps) + 1,
                   "loss": math.nan if loss is None else loss, "lr": _lr(run.optimizer)}
-        record.update(_compute(run.metrics, acc.targets[-1], acc.outputs[-1]))
-        if loss is None:
+        if loss is None:  # a skipped batch counts in neither the loss nor the metrics
             record["skipped"] = True
+        else:
+            acc.add(out, y, loss)
+            record.update(_compute(run.metrics, acc.targets[-1], acc.outputs[-1]))
         if scheduler_per_step and run.scheduler is not None and loss is not None:
             run.scheduler.step()
         record["time"] = time.perf_counter() - start
