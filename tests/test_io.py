@@ -100,8 +100,12 @@ def test_failed_save_leaves_the_old_checkpoint_intact(tmp_path, monkeypatch):
 def test_save_rejects_non_tensors_and_loads_nothing_executable(tmp_path):
     with pytest.raises(TypeError, match="save: value 'epoch' is a int"):
         tamrin.save({"epoch": 3}, tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match="save: value 'names' has dtype object"):
+        tamrin.save({"names": np.array(["a", 1], dtype=object)}, tmp_path / "x.safetensors")
+    assert not (tmp_path / "x.safetensors").exists()
     (tmp_path / "bad.safetensors").write_bytes(b"\x80\x04not a safetensors file")
-    with pytest.raises(Exception):  # noqa: B017 - safetensors' own error type
+    with pytest.raises(ValueError, match=r"load: '.*bad\.safetensors' is not a valid "
+                                         "safetensors checkpoint"):
         tamrin.load(tmp_path / "bad.safetensors")
 
 

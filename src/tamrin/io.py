@@ -28,6 +28,9 @@ def _as_array(key: str, value: Any) -> np.ndarray:
     if not isinstance(value, np.ndarray):
         raise TypeError(f"save: value {key!r} is a {type(value).__name__}; a checkpoint holds "
                         "only tensors (a state dict of Tensors or ndarrays)")
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"save: value {key!r} has dtype {value.dtype}; a checkpoint holds only "
+                        "numeric tensors (bool, int, uint or float)")
     return value if value.flags.c_contiguous else value.copy(order="C")  # keeps 0-d 0-d
 
 
@@ -56,5 +59,10 @@ def load(path: str | os.PathLike) -> OrderedDict[str, Tensor]:
     """Read a safetensors checkpoint: a dict name → Tensor (ready for ``load_state_dict``;
     the keys come in the file's order, which safetensors sorts, not in the saved order)."""
     with open(path, "rb") as f:
-        arrays = _decode(f.read())
+        raw = f.read()
+    try:
+        arrays = _decode(raw)
+    except Exception as e:  # safetensors' own error type: a truncated or foreign file
+        raise ValueError(f"load: {os.fspath(path)!r} is not a valid safetensors checkpoint "
+                         f"({e})") from e
     return OrderedDict((key, Tensor._make(value)) for key, value in arrays.items())

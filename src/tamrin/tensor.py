@@ -48,9 +48,12 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data, dtype = data.data, dtype or data.data.dtype
-    if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype), copy=copy or None)
-    arr = np.array(data, copy=copy or None)
+    try:
+        if dtype is not None:
+            return np.array(data, dtype=np.dtype(dtype), copy=copy or None)
+        arr = np.array(data, copy=copy or None)
+    except ValueError as e:  # ragged nested lists, strings that are not numbers
+        raise ValueError(f"tensor: cannot make a tensor from this data: {e}") from None
     if arr.dtype.kind == "f" and arr.dtype != float32 and arr.dtype != float16:
         return arr.astype(DEFAULT_FLOAT)
     if arr.dtype.kind not in "fiub":

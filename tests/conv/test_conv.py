@@ -175,3 +175,11 @@ def test_vertical_edge_kernel_on_half_bright_image():
 def test_errors_name_the_op_and_the_shapes(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+@pytest.mark.parametrize("op", [lambda x: F.conv2d(x, tamrin.zeros(1, 1, 3, 3)),
+                                lambda x: F.max_pool2d(x, 3), lambda x: F.avg_pool2d(x, 3)])
+def test_kernel_larger_than_input_names_the_op_and_input_shape(op):
+    with pytest.raises(ValueError, match=r"\(input shape \(1, 1, 2, 2\)\).*kernel size 3 "
+                                         r"is larger than the input size 2"):
+        op(tamrin.zeros(1, 1, 2, 2))

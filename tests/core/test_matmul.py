@@ -44,5 +44,9 @@ def test_matmul_shape_error_names_the_op_and_both_shapes():
     with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\) cannot be "
                                          r"multiplied \(inner dimensions 3 and 4"):
         tamrin.ones(2, 3) @ tamrin.ones(4, 5)
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 2, 3\) and \(3, 3, 2\) cannot be "
+                                         r"multiplied \(batch dimensions \(2,\) and \(3,\) must "
+                                         r"broadcast\)"):
+        tamrin.ones(2, 2, 3) @ tamrin.ones(3, 3, 2)
     with pytest.raises(ValueError, match=r"matmul: both arguments need at least 1 dimension"):
         tamrin.ones(()) @ tamrin.ones(3)

@@ -28,6 +28,16 @@ def test_tensor_copies_its_data_and_from_numpy_shares_it():
     assert s.numpy()[1] == 2.0 and s.dtype == np.float32
 
 
+def test_data_that_is_not_an_array_of_numbers_is_a_clear_error():
+    with pytest.raises(ValueError, match="tensor: cannot make a tensor from this data: .*"
+                                         "inhomogeneous"):
+        tamrin.tensor([[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match="tensor: cannot make a tensor from this data"):
+        tamrin.tensor(["1.5", "x"], dtype=tamrin.float32)
+    with pytest.raises(TypeError, match="tensor: cannot make a tensor from data of dtype <U1"):
+        tamrin.tensor(["a"])
+
+
 def test_tensor_of_a_tensor_keeps_its_dtype():
     t64 = tamrin.tensor([1.0], dtype=tamrin.float64)
     assert tamrin.tensor(t64).dtype == tamrin.float64

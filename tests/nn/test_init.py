@@ -72,6 +72,10 @@ def test_fans_of_conv_kernels_count_the_receptive_field():
     assert abs(var / (2 / (32 * 25)) - 1) < 0.025
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):
         init.xavier_uniform_(tamrin.empty(5))
+    for fill in (init.kaiming_uniform_, init.kaiming_normal_):
+        with pytest.raises(ValueError, match=rf"{fill.__name__}: mode must be 'fan_in' or "
+                                             r"'fan_out', got 'fan_avg'"):
+            fill(tamrin.empty(3, 4), mode="fan_avg")
 
 
 def test_calculate_gain_matches_torch():

@@ -71,8 +71,14 @@ def test_identity_flatten_unflatten_match_torch():
     check_layer(nn.Flatten(0, 2), torch.nn.Flatten(0, 2), x)
     check_layer(nn.Unflatten(2, (2, 2)), torch.nn.Unflatten(2, (2, 2)), x)
     check_layer(nn.Unflatten(-1, (5, 1)), torch.nn.Unflatten(-1, (5, 1)), x)
+    check_layer(nn.Unflatten(1, (-1, 1)), torch.nn.Unflatten(1, (-1, 1)), x)
     with pytest.raises(IndexError, match="Unflatten: dim 4 is out of range"):
         nn.Unflatten(4, (1,))(tamrin.tensor(x))
+    with pytest.raises(ValueError, match=r"Unflatten: sizes \(2, 3\) do not multiply to 4, the "
+                                         r"size of dim 2 of the input of shape \(2, 3, 4, 5\)"):
+        nn.Unflatten(2, (2, 3))(tamrin.tensor(x))
+    with pytest.raises(ValueError, match=r"Unflatten: sizes \(-1, 3\) do not multiply to 4"):
+        nn.Unflatten(2, (-1, 3))(tamrin.tensor(x))
 
 
 def test_layer_reprs_match_torch():

@@ -158,6 +158,8 @@ def test_cross_entropy_unbatched_input():
     for reduction in ("mean", "none"):
         check_op(lambda a, r=reduction: F.cross_entropy(a, tamrin.tensor(2), reduction=r),
                  lambda a, r=reduction: TF.cross_entropy(a, torch.tensor(2), reduction=r), [z])
+    q = np.array([0.1, 0.2, 0.3, 0.4])  # a probability target of the input's shape (C,)
+    check_op(lambda a, b: F.cross_entropy(a, b), lambda a, b: TF.cross_entropy(a, b), [z, q])
 
 
 def test_softmax_cross_entropy_gradient_is_prediction_minus_label():
@@ -242,3 +244,21 @@ def test_bad_targets_get_clear_errors():
         nn.MSELoss(reduction="avg")
     with pytest.raises(ValueError, match=r"weight must have shape \(3,\)"):
         F.cross_entropy(z, tamrin.tensor([0, 1, 2, 1]), weight=tamrin.ones(4))
+    with pytest.raises(TypeError, match=r"nll_loss: got float labels of shape \(4, 4\) for input "
+                                        r"of shape \(4, 3\): expected class indices .* of shape "
+                                        r"\(4,\)$"):
+        F.nll_loss(z, tamrin.rand(4, 4))
+
+
+def test_bad_targets_of_an_unbatched_input_name_the_users_shapes():
+    z = tamrin.randn(4)
+    with pytest.raises(ValueError, match=r"cross_entropy: target shape \(2,\) does not match "
+                                         r"unbatched input shape \(4,\): expected \(\) \(a class "
+                                         r"index\) or \(4,\) \(class probabilities\)"):
+        F.cross_entropy(z, tamrin.tensor([1, 2]))
+    with pytest.raises(ValueError, match=r"nll_loss: target shape \(2,\) does not match "
+                                         r"unbatched input shape \(4,\): expected \(\) \(a class "
+                                         r"index\)$"):
+        F.nll_loss(z, tamrin.tensor([1, 2]))
+    with pytest.raises(IndexError, match="cross_entropy: target class index 4 is out of range"):
+        F.cross_entropy(z, tamrin.tensor(4))

@@ -121,7 +121,7 @@ def test_two_chained_schedulers_compose_as_in_torch():
     np.testing.assert_allclose(traces[0], traces[1], rtol=1e-12)
 
 
-RESUMABLE = ["CosineAnnealingLR", "LambdaLR", "MultiStepLR", "OneCycleLR", "SequentialLR"]
+RESUMABLE = sorted(SCHEDULES)  # every schedule, each option set
 
 
 @pytest.mark.parametrize("name", RESUMABLE)
@@ -160,6 +160,9 @@ def test_plateau_state_dict_resumes():
 
 @pytest.mark.parametrize(("make", "message"), [
     (lambda o: lr_scheduler.LinearLR(o, start_factor=0.0), "start_factor"),
+    (lambda o: lr_scheduler.StepLR(o, step_size=0), "StepLR: step_size must be positive, got 0"),
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=0),
+     "CosineAnnealingLR: T_max must be positive, got 0"),
     (lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1), "total_steps"),
     (lambda o: lr_scheduler.OneCycleLR(o, max_lr=[0.1], total_steps=5), "max_lr"),
     (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0), "factor"),

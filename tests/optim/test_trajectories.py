@@ -43,6 +43,7 @@ CASES = (
     + [("Adagrad", 0.1, o) for o in _grid(lr_decay=[0.0, 0.01], weight_decay=[0.0, 0.05],
                                           initial_accumulator_value=[0.0, 0.1],
                                           maximize=[False, True])]
+    + [("RMSprop", 0.01, {"eps": 1e-3, "centered": True}), ("Adagrad", 0.1, {"eps": 1e-3})]
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from tamrin.nn.module import Module
@@ -36,6 +37,15 @@ class Unflatten(Module):
             raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of "
                              f"shape {tuple(shape)}")
         dim = self.dim % input.ndim
+        sizes = self.unflattened_size
+        known = math.prod(s for s in sizes if s != -1)
+        if -1 in sizes:  # one size inferred, as PyTorch
+            fits = shape[dim] % known == 0 if known else shape[dim] == 0
+        else:
+            fits = known == shape[dim]
+        if not fits:
+            raise ValueError(f"Unflatten: sizes {sizes} do not multiply to {shape[dim]}, the size "
+                             f"of dim {self.dim} of the input of shape {tuple(shape)}")
         return reshape(input, *shape[:dim], *self.unflattened_size, *shape[dim + 1:])
 
     def extra_repr(self) -> str:

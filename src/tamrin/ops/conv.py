@@ -247,6 +247,7 @@ def conv_padding(padding: Any, kernel: Pair, stride: Pair, dilation: Pair, op: s
 
 def _conv_out_hw(op: str, x_shape: tuple[int, ...], kernel: Pair, stride: Pair, pads: Pads,
                  dilation: Pair) -> Pair:
+    op = f"{op} (input shape {tuple(x_shape)})"
     return (out_size(op, x_shape[2], kernel[0], stride[0], pads[0], pads[1], dilation[0]),
             out_size(op, x_shape[3], kernel[1], stride[1], pads[2], pads[3], dilation[1]))
 

@@ -389,7 +389,8 @@ def _class_targets(name: str, input: Tensor, target: Any, weight: Any,
             raise TypeError(
                 f"{name}: got float labels of shape {t.shape} for input of shape "
                 f"{tuple(input.shape)}: expected class indices (integer dtype, int64) of shape "
-                f"{index_shape}, or class probabilities of the input's shape")
+                f"{index_shape}" + (", or class probabilities of the input's shape"
+                                    if name == "cross_entropy" else ""))
         return target, True
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected class indices of integer dtype (int64), got {t.dtype}")
@@ -412,6 +413,12 @@ def _batched(name: str, input: Tensor, target: Any) -> tuple[Tensor, Any, bool]:
     if input.ndim > 1:
         return input, target, False
     t = target if isinstance(target, Tensor) else np.asarray(target)
+    allowed = [(), tuple(input.shape)] if name == "cross_entropy" else [()]
+    if tuple(t.shape) not in allowed:
+        expected = " (a class index)" + (f" or {tuple(input.shape)} (class probabilities)"
+                                          if len(allowed) > 1 else "")
+        raise ValueError(f"{name}: target shape {tuple(t.shape)} does not match unbatched "
+                         f"input shape {tuple(input.shape)}: expected (){expected}")
     return unsqueeze(input, 0), t[None] if isinstance(t, np.ndarray) else unsqueeze(t, 0), True
 
 

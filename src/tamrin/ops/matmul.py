@@ -24,10 +24,12 @@ class MatMul(Function):
         try:
             return np.matmul(a, b)
         except ValueError:
+            inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+            reason = (f"inner dimensions {a.shape[-1]} and {inner_b} must match"
+                      if a.shape[-1] != inner_b else
+                      f"batch dimensions {a.shape[:-2]} and {b.shape[:-2]} must broadcast")
             raise ValueError(
-                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied (inner "
-                f"dimensions {a.shape[-1]} and {b.shape[-2] if b.ndim > 1 else b.shape[0]} "
-                "must match, batch dimensions must broadcast)"
+                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied ({reason})"
             ) from None
 
     @staticmethod

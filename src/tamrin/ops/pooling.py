@@ -42,6 +42,7 @@ def pool_geometry(op: str, size: int, kernel: int, stride: int, padding: int, di
 
 def _pads_and_out(op: str, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
                   dilation: Pair, ceil_mode: bool) -> tuple[Pads, Pair]:
+    op = f"{op} (input shape {tuple(shape)})"
     (oh, eh), (ow, ew) = (pool_geometry(op, shape[2 + a], kernel[a], stride[a], padding[a],
                                         dilation[a], ceil_mode) for a in (0, 1))
     ph, pw = padding
