@@ -159,3 +159,27 @@ def test_r2_constant_target():
 def test_length_mismatch_is_an_error():
     with pytest.raises(ValueError, match="different numbers of samples"):
         M.accuracy_score([0, 1], [0, 1, 1])
+
+
+def test_nan_empty_and_continuous_inputs_are_errors_as_in_sklearn():
+    y, s = np.array([0, 1, 1, 0]), np.array([0.1, np.nan, 0.8, 0.3])
+    for fn in (M.roc_auc_score, M.roc_curve, M.precision_recall_curve):
+        with pytest.raises(ValueError, match="y_score contains NaN"):
+            fn(y, s)
+        with pytest.raises(ValueError):   # the oracle refuses it too
+            skm.roc_auc_score(y, s)
+    with pytest.raises(ValueError, match="y_score contains NaN"):
+        M.roc_auc_score(np.arange(3), np.full((3, 3), np.nan), multi_class="ovr")
+    for name in ("mean_squared_error", "mean_absolute_error", "r2_score"):
+        with pytest.raises(ValueError, match="y_pred contains NaN"):
+            getattr(M, name)([1.0, 2.0], [1.0, np.inf])
+        with pytest.raises(ValueError, match="empty"):
+            getattr(M, name)([], [])
+    for fn in (M.accuracy_score, M.f1_score, M.confusion_matrix):
+        with pytest.raises(ValueError, match="empty"):
+            fn([], [])
+        with pytest.raises(ValueError, match="continuous"):
+            fn([0, 1, 1], [0.2, 0.9, 0.7])
+        with pytest.raises(ValueError):
+            getattr(skm, fn.__name__)([0, 1, 1], [0.2, 0.9, 0.7])
+    assert M.accuracy_score([0.0, 1.0], [0, 1]) == 1.0   # whole-number floats are labels

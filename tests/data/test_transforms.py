@@ -122,3 +122,26 @@ def test_augmentations_are_reproducible_from_the_seed_and_keep_tensors():
     assert isinstance(a, tamrin.Tensor) and a.shape == (4, 1, 8, 8)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert not np.array_equal(a.numpy(), pipeline(x).numpy())
+
+
+def test_resized_crop_resize_equals_torch_bilinear_interpolate():
+    torch = pytest.importorskip("torch", reason="PyTorch is the resize oracle")
+    x = np.random.default_rng(5).uniform(size=(3, 2, 10, 12))
+    for size in ((6, 7), (17, 23)):   # shrinking and enlarging the whole image
+        ours = T.RandomResizedCrop(size, scale=(1.0, 1.0), ratio=(1.2, 1.2))(x)
+        ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=size, mode="bilinear",
+                                              align_corners=False).numpy()
+        np.testing.assert_allclose(ours, ref, atol=1e-12)
+
+
+def test_augmentation_arguments_are_checked():
+    with pytest.raises(ValueError, match="probability"):
+        T.RandomHorizontalFlip(p=1.5)
+    with pytest.raises(ValueError, match="probability"):
+        T.RandomVerticalFlip(p=-0.1)
+    with pytest.raises(ValueError, match="scale"):
+        T.RandomResizedCrop(4, scale=(0.5, 0.2))
+    with pytest.raises(ValueError, match="ratio"):
+        T.RandomResizedCrop(4, ratio=(0.0, 1.0))
+    with pytest.raises(ValueError, match="H×W"):
+        T.RandomRotation(10)(np.zeros(5))

@@ -99,3 +99,25 @@ def test_overlay_draws_image_and_map():
     assert overlay(image, np.abs(signed)).axes[0].images[1].get_cmap().name == "jet"
     with pytest.raises(ValueError, match="upsample the map"):
         overlay(image, np.zeros((4, 4)))
+
+
+def test_errors_for_inputs_models_and_layers_that_do_not_fit(models):
+    ours, _ = models
+    with GradCAM(ours, ours[3]) as cam, pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        cam(np.zeros((1, 8, 8)))
+
+    class Unused(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.spare = nn.Conv2d(1, 2, 3), nn.Conv2d(2, 2, 1)
+
+        def forward(self, x):
+            return self.conv(x)
+
+    model, x = Unused(), np.zeros((1, 1, 8, 8), np.float32)
+    with GradCAM(model, model.spare) as cam, \
+            pytest.raises(RuntimeError, match="not called in the forward pass"):
+        cam(x)
+    with GradCAM(model, model.conv) as cam, \
+            pytest.raises(ValueError, match=r"must return logits \(N, C\)"):
+        cam(x)   # feature maps, not logits

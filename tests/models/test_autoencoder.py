@@ -106,3 +106,18 @@ def test_training_on_digits_lowers_the_reconstruction_error():
             progress=False)
         after = model.reconstruction_error(X).mean()
         assert after < 0.5 * before and after < 0.05
+
+
+def test_bad_autoencoder_options_are_named():
+    with pytest.raises(ValueError, match="unknown output activation 'softplus2'"):
+        Autoencoder(8, [], 2, output_activation="softplus2")
+    with pytest.raises(ValueError, match="unknown activation 'relu6x'"):
+        ConvAutoencoder(1, (4,), activation="relu6x")
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        ConvAutoencoder(1, (4,), decoder="pixelshuffle")
+    with pytest.raises(ValueError, match="kernel_size must be odd"):
+        ConvAutoencoder(1, (4,), kernel_size=4)
+    with pytest.raises(ValueError, match="noise must be one of"):
+        DenoisingAutoencoder(Autoencoder(8, [], 2), "salt")
+    with pytest.raises(ValueError, match="invalid level 1.5"):
+        DenoisingAutoencoder(Autoencoder(8, [], 2), "mask", 1.5)

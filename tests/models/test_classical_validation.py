@@ -119,3 +119,24 @@ def test_get_params_set_params_and_repr() -> None:
         model.set_params(C=1.0)
     clone = type(model)(**model.get_params())
     assert clone.get_params() == model.get_params()
+
+
+GD_MODELS = [(LinearRegression, {"solver": "gd"}), (Ridge, {"solver": "sgd"}), (Lasso, {}),
+             (LogisticRegression, {}), (SoftmaxRegression, {}), (Perceptron, {})]
+
+
+@pytest.mark.parametrize("cls,kwargs", GD_MODELS)
+@pytest.mark.parametrize("param,value", [("lr", 0.0), ("lr", -0.1), ("lr", np.nan),
+                                         ("max_iter", 0)])
+def test_bad_gradient_descent_settings_are_named(cls: type, kwargs: dict, param: str,
+                                                 value: float) -> None:
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: {param} must be"):
+        cls(**kwargs, **{param: value}).fit(X, Y_CLASS)
+
+
+@pytest.mark.parametrize("cls", [LinearRegression, Ridge, Lasso, LogisticRegression])
+def test_bad_minibatch_size_and_tol_are_named(cls: type) -> None:
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: batch_size must be"):
+        cls(solver="minibatch", batch_size=0).fit(X, Y_CLASS)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: tol must be"):
+        cls(solver="gd", tol=-1.0).fit(X, Y_CLASS)

@@ -136,3 +136,19 @@ def test_bad_amounts_and_masks():
         prune.prune_model(module, 0.1, "biggest")
     with pytest.raises(ValueError, match="needs loss_fn and data"):
         prune.prune_model(module, 0.1, "obd")
+
+
+def test_biases_are_pruned_only_when_asked():
+    tamrin.manual_seed(4)
+    model = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 3))
+    prune.prune_model(model, 0.5)
+    assert not hasattr(model[0], "bias_mask") and (model[0].bias.numpy() != 0).all()
+    other = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 3))
+    refs = prune.parameters_to_prune(other, include_bias=True)
+    assert [n for _, n in refs] == ["weight", "bias", "weight", "bias"]
+    prune.prune_model(other, 0.5, scope="layerwise", include_bias=True)
+    for i in (0, 2):
+        assert int((other[i].bias_mask.numpy() == 0).sum()) == round(0.5 * other[i].bias.numel())
+        assert (other[i].bias.numpy()[other[i].bias_mask.numpy() == 0] == 0).all()
+    with pytest.raises(ValueError, match="scope must be"):
+        prune.prune_model(other, 0.1, scope="per-channel")

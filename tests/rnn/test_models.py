@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -56,7 +58,10 @@ def sentiment_data():
         return sentiment.load_sentiment()
     except (RuntimeError, FileNotFoundError) as err:
         command = " ".join(sentiment.fetch_command(data_dir() / "sentiment"))
-        pytest.skip(f"sentiment data not available ({err}); fetch it with: {command}")
+        reason = f"sentiment data not available ({err}); fetch it with: {command}"
+        if os.environ.get("TAMRIN_REQUIRE_DATASETS"):  # CI: fail, never skip
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 def _accuracy(model, seqs, labels):

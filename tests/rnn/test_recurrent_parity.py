@@ -192,6 +192,18 @@ def test_parameter_names_shapes_and_default_init(mode):
     np.testing.assert_allclose(values.std(), bound / np.sqrt(3), rtol=0.05)  # U(−b, b)
 
 
+@pytest.mark.parametrize("cell", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cell_default_init_is_torch_uniform(cell):
+    """PyTorch's cells draw every tensor from U(−1/√H, 1/√H), as the layers do."""
+    ours = getattr(nn, cell)(I, 50)
+    assert {k: v.shape for k, v in ours.state_dict().items()} == \
+        {k: tuple(v.shape) for k, v in getattr(torch.nn, cell)(I, 50).state_dict().items()}
+    bound = 1 / np.sqrt(50)
+    values = np.concatenate([p.data.ravel() for p in ours.parameters()])
+    assert values.dtype == np.float32 and np.abs(values).max() <= bound
+    np.testing.assert_allclose(values.std(), bound / np.sqrt(3), rtol=0.05)
+
+
 def test_clear_errors():
     layer = nn.LSTM(I, H, num_layers=2)
     x = tamrin.randn(T, B, I)

@@ -90,3 +90,15 @@ def test_pad_sequences_and_collate():
     np.testing.assert_array_equal(ids.numpy(), [[3, 4], [5, 0]])
     np.testing.assert_array_equal(lens.numpy(), [2, 1])
     np.testing.assert_array_equal(labels.numpy(), [1, 4])
+
+
+def test_decoding_ids_outside_the_vocabulary_is_an_error():
+    tok = Tokenizer().fit(CORPUS)
+    with pytest.raises(ValueError, match=r"token ids must be in \[0, "):
+        tok.decode([2, -1])          # would silently be the last word
+    with pytest.raises(ValueError, match="token ids must be in"):
+        tok.decode([tok.vocab_size])
+    with pytest.raises(ValueError, match="token ids must be in"):
+        _BPE.decode([_BPE.vocab_size + 3])
+    with pytest.raises(ValueError, match="token ids must be in"):
+        _BPE.decode([-2])

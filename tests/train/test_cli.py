@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from tamrin.cli import main
@@ -34,3 +35,23 @@ def test_resume_without_a_checkpoint_or_with_another_model_is_an_error(tmp_path)
     assert main([*base, "--hidden", "8"]) == 0
     with pytest.raises(SystemExit, match="another model"):
         main([*base, "--hidden", "16", "--resume"])
+
+
+def test_cli_errors_are_messages_not_tracebacks(tmp_path):
+    with pytest.raises(SystemExit, match="does not exist"):
+        main(["evaluate", str(tmp_path / "missing.safetensors")])
+    with pytest.raises(SystemExit, match="LeNet5 takes 28×28"):
+        main(["train", "--model", "lenet", "--data", "digits", "--epochs", "1", "--out",
+              str(tmp_path), "--no-progress"])
+
+
+def test_evaluate_on_a_dataset_the_model_cannot_take_is_an_error(tmp_path, monkeypatch):
+    from tamrin.train import commands
+    from tamrin.train.recipes import RawSplit
+
+    assert main(["train", "--data", "digits", "--epochs", "1", "--hidden", "8", "--out",
+                 str(tmp_path), "--no-progress"]) == 0
+    fake = RawSplit(np.zeros((4, 1, 28, 28), np.float32), np.zeros(4, np.int64))
+    monkeypatch.setattr(commands, "load_raw", lambda name, train: (fake, list("0123456789")))
+    with pytest.raises(SystemExit, match="trained on digits and does not fit mnist"):
+        main(["evaluate", str(tmp_path / "best.safetensors"), "--data", "mnist"])

@@ -146,3 +146,10 @@ def test_progress_bar_shows_on_request(capsys):
         epochs=1, progress=True, metrics=["accuracy"])
     err = capsys.readouterr().err
     assert "epoch 1/1" in err and "accuracy" in err
+
+
+def test_progress_bar_is_off_by_default_when_stderr_is_not_a_terminal(capsys):
+    model = MLP(4, [], 3)
+    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), blobs_loader(),
+        epochs=1, metrics=["accuracy"])
+    assert "epoch 1/1" not in capsys.readouterr().err

@@ -104,3 +104,14 @@ def test_pretrain_save_load_freeze_and_few_shot_head(tmp_path):
         np.testing.assert_array_equal(state[key].numpy(), saved[key].numpy())
     assert saved["7.weight"].shape == state["7.weight"].shape
     assert not np.allclose(state["7.weight"].numpy(), saved["7.weight"].numpy())
+
+
+def test_replace_head_and_layerwise_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="num_classes must be a positive integer"):
+        replace_head(_net(), 0)
+    with pytest.raises(ValueError, match="has no Linear layer"):
+        replace_head(nn.Sequential(nn.Conv2d(1, 2, 3)), 3)
+    with pytest.raises(ValueError, match="decay must be >= 0"):
+        layerwise_lr_groups(_net(), 0.1, decay=-0.5)
+    with pytest.raises(ValueError, match="parameters of its own"):
+        layerwise_lr_groups(nn.Linear(3, 2), 0.1, decay=0.5)

@@ -80,6 +80,7 @@ class Vocab:
         return [self.stoi.get(t, self.unk_index) for t in tokens]
 
     def lookup_tokens(self, indices: Sequence[int]) -> list[str]:
+        _check_ids(indices, len(self.itos), "Vocab")
         return [self.itos[i] for i in indices]
 
 
@@ -189,7 +190,15 @@ class BPETokenizer:
 
     def decode(self, ids: Sequence[int]) -> str:
         """The text back, padding dropped: ``decode(encode(s)) == s``."""
+        _check_ids(ids, len(self.pieces), "BPETokenizer")
         return b"".join(self.pieces[i] for i in ids).decode("utf-8", "replace")
+
+
+def _check_ids(ids: Sequence[int], size: int, who: str) -> None:
+    """Every id in 0 … size−1 (a negative id would silently index from the end)."""
+    bad = [int(i) for i in ids if not 0 <= int(i) < size]
+    if bad:
+        raise ValueError(f"{who}: token ids must be in [0, {size}), got {bad[:5]}")
 
 
 def _bytes_ids(chunk: str) -> list[int]:

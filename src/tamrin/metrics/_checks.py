@@ -1,5 +1,6 @@
-"""Input checks shared by the metrics: 1-d label arrays of equal length, and the
-``zero_division`` rule for a ratio whose denominator is 0."""
+"""Input checks shared by the metrics: 1-d label arrays of equal length, not empty and
+without NaN/Inf, labels that are not continuous values, and the ``zero_division`` rule for
+a ratio whose denominator is 0."""
 
 from __future__ import annotations
 
@@ -33,7 +34,29 @@ def check_pair(y_true: Any, y_pred: Any, pred_name: str = "y_pred") -> tuple[np.
     if len(t) != len(p):
         raise ValueError(f"y_true and {pred_name} have different numbers of samples: "
                          f"{len(t)} and {len(p)}")
+    if len(t) == 0:
+        raise ValueError(f"y_true and {pred_name} are empty: a metric needs at least one "
+                         "sample")
+    check_finite(t, "y_true")
+    check_finite(p, pred_name)
     return t, p
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """NaN or ±Inf in a numeric input is an error (scikit-learn: "Input contains NaN")."""
+    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.isfinite(arr).sum())
+        raise ValueError(f"{name} contains NaN or infinity ({bad} of {arr.size} values)")
+
+
+def check_labels(t: np.ndarray, p: np.ndarray, pred_name: str = "y_pred") -> None:
+    """Class labels, not continuous values: float labels must be whole numbers (a model's
+    scores or probabilities must be turned into labels first, e.g. by argmax)."""
+    for arr, name in ((t, "y_true"), (p, pred_name)):
+        if arr.dtype.kind in "fc" and np.any(arr != np.round(arr)):
+            raise ValueError(f"{name} holds continuous values (e.g. {arr[arr != np.round(arr)][0]})"
+                             "; classification metrics take class labels — threshold or "
+                             "argmax the scores first")
 
 
 def zero_division_value(zero_division: ZeroDivision) -> float:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.metrics._checks import ZeroDivision, check_pair, divide
+from tamrin.metrics._checks import ZeroDivision, check_labels, check_pair, divide
 
 _AVERAGES = ("binary", "micro", "macro", "weighted", None)
 
@@ -27,6 +27,7 @@ _AVERAGES = ("binary", "micro", "macro", "weighted", None)
 def accuracy_score(y_true: Any, y_pred: Any, *, normalize: bool = True) -> float:
     """Fraction (or, with ``normalize=False``, count) of samples with ŷ = y."""
     t, p = check_pair(y_true, y_pred)
+    check_labels(t, p)
     correct = np.sum(t == p)
     return float(correct / len(t)) if normalize else float(correct)
 
@@ -38,6 +39,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, *, labels: Any = None,
     ``normalize``: 'true' (rows sum to 1), 'pred' (columns sum to 1), 'all', or None.
     """
     t, p = check_pair(y_true, y_pred)
+    check_labels(t, p)
     labels = np.unique(np.concatenate([t, p])) if labels is None else np.asarray(labels)
     if labels.size == 0:
         raise ValueError("confusion_matrix: 'labels' should contain at least one label")
@@ -87,6 +89,7 @@ def precision_recall_fscore_support(
     With ``average=None`` each is an array over ``labels``; otherwise floats (support None).
     """
     t, p = check_pair(y_true, y_pred)
+    check_labels(t, p)
     labels = _labels_for(t, p, average, labels, pos_label)
     is_true = t[:, None] == labels[None, :]
     is_pred = p[:, None] == labels[None, :]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.metrics._checks import UndefinedMetricWarning, as_1d, check_pair
+from tamrin.metrics._checks import UndefinedMetricWarning, as_1d, check_finite, check_pair
 
 
 def _positive(y: np.ndarray, pos_label: Any) -> np.ndarray:
@@ -126,6 +126,7 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str = "macro",
             raise ValueError(f"roc_auc_score: y_true has {len(classes)} classes but y_score "
                              "is 1-d; pass an N×K score matrix with multi_class='ovr'")
         return _binary_auc(t == classes[-1], check_pair(t, score.ravel(), "y_score")[1])
+    check_finite(score, "y_score")
     if multi_class != "ovr":
         raise ValueError("roc_auc_score: multiclass scores need multi_class='ovr'")
     if average not in ("macro", "weighted"):

@@ -15,16 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.metrics._checks import UndefinedMetricWarning
+from tamrin.metrics._checks import UndefinedMetricWarning, check_finite
 from tamrin.tensor import Tensor
 
 
 def _columns(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     t, p = (np.asarray(a.data if isinstance(a, Tensor) else a, dtype=np.float64)
             for a in (y_true, y_pred))
+    if t.size == 0 or p.size == 0:
+        raise ValueError("y_true and y_pred are empty: a metric needs at least one sample")
     t, p = (a.reshape(len(a), -1) if a.ndim else a.reshape(1, 1) for a in (t, p))
     if t.shape != p.shape:
         raise ValueError(f"y_true and y_pred have different shapes: {t.shape} and {p.shape}")
+    check_finite(t, "y_true")
+    check_finite(p, "y_pred")
     return t, p
 
 

@@ -10,6 +10,9 @@ def replace_head(model: Module, num_classes: int, name: str | None = None) -> Li
     """Put a freshly initialised ``Linear(in_features, num_classes)`` in place of the head:
     the Linear at dotted path ``name``, or by default the model's last Linear. The new
     layer takes the old one's position, bias setting and dtype; returns it."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"replace_head: num_classes must be a positive integer, got "
+                         f"{num_classes!r}")
     if name is None:
         linears = [n for n, m in model.named_modules() if isinstance(m, Linear) and n]
         if not linears:

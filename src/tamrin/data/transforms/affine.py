@@ -124,6 +124,10 @@ class RandomResizedCrop:
     def __init__(self, size: int | tuple[int, int], scale: tuple[float, float] = (0.08, 1.0),
                  ratio: tuple[float, float] = (3 / 4, 4 / 3)) -> None:
         self.size = pair(size, "RandomResizedCrop")
+        for name, (lo, hi) in (("scale", scale), ("ratio", ratio)):
+            if not 0 < lo <= hi:
+                raise ValueError(f"RandomResizedCrop: {name} must be 0 < low <= high, got "
+                                 f"{(lo, hi)}")
         self.scale = scale
         self.ratio = ratio
 

@@ -23,6 +23,8 @@ class _RandomFlip:
     axis = -1
 
     def __init__(self, p: float = 0.5) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"{type(self).__name__}: p is a probability in [0, 1], got {p}")
         self.p = p
 
     def __call__(self, image: Any) -> Any:

@@ -92,6 +92,20 @@ def _diverging(epoch_losses: list[float], name: str, lr: float) -> bool:
     return True
 
 
+def check_config(cfg: GDConfig, name: str) -> None:
+    """Reject hyper-parameters the loop cannot run with, naming the estimator."""
+    checks = (("lr", cfg.lr, cfg.lr > 0 and np.isfinite(cfg.lr), "a positive number"),
+              ("max_iter", cfg.max_iter, int(cfg.max_iter) >= 1, "a positive integer"),
+              ("batch_size", cfg.batch_size, cfg.solver != "minibatch"
+               or int(cfg.batch_size) >= 1, "a positive integer"),
+              ("n_iter_no_change", cfg.n_iter_no_change, int(cfg.n_iter_no_change) >= 1,
+               "a positive integer"),
+              ("tol", cfg.tol, cfg.tol is None or cfg.tol >= 0, "None or >= 0"))
+    for param, value, ok, expected in checks:
+        if not ok:
+            raise ValueError(f"{name}: {param} must be {expected}, got {value!r}")
+
+
 def _epoch_order(n: int, cfg: GDConfig, rng: np.random.Generator) -> np.ndarray | None:
     """A fresh permutation when shuffling helps (not for full-batch GD), else None."""
     return rng.permutation(n) if cfg.shuffle and cfg.solver != "gd" else None
@@ -101,6 +115,7 @@ def run_gradient_descent(objective: Objective, W: np.ndarray, b: np.ndarray, X: 
                          Y: np.ndarray, cfg: GDConfig, rng: np.random.Generator,
                          prox: Prox | None = None, name: str = "model") -> GDResult:
     """Minimise ``objective`` from (W, b) (copied, not modified) following ``cfg``."""
+    check_config(cfg, name)
     W, b = W.astype(np.float64, copy=True), b.astype(np.float64, copy=True)
     n, size = X.shape[0], cfg.batch_length(X.shape[0])
     result = GDResult(W, b, 0, False)
