@@ -70,7 +70,7 @@ def _fmt(value: object) -> str:
         return str(value)
     if math.isnan(value) or math.isinf(value) or value == 0:
         return str(value)
-    return f"{value:.4g}"
+    return f"{value:.6g}"  # enough digits to compare with the course (E = 0.298371)
 
 
 def _badge(verdict: str) -> str:
