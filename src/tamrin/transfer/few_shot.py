@@ -71,7 +71,7 @@ def _images(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError(f"few_shot_transfer: unknown dataset {dataset!r}; choose one of {DATASETS}")
 
 
-def _task(x: np.ndarray, y: np.ndarray, classes: range, limit: int | None,
+def class_subset(x: np.ndarray, y: np.ndarray, classes: range, limit: int | None,
           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The images of ``classes`` (at most ``limit``, at random), labels from 0."""
     keep = np.flatnonzero(np.isin(y, list(classes)))
@@ -80,7 +80,7 @@ def _task(x: np.ndarray, y: np.ndarray, classes: range, limit: int | None,
     return x[keep], (y[keep] - classes.start).astype(np.int64)
 
 
-def _few_shot_split(y: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+def few_shot_mask(y: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
     """A boolean mask choosing ``shots`` random examples of every class."""
     chosen = np.zeros(len(y), bool)
     for c in np.unique(y):
@@ -108,9 +108,9 @@ def few_shot_transfer(dataset: str = "digits", shots: int = 10, *, pretrain_epoc
     manual_seed(seed)
     rng = np.random.default_rng(seed)
     x, y = _images(dataset)
-    xs, ys = _task(x, y, range(0, 5), max_per_task, rng)
-    xt, yt = _task(x, y, range(5, 10), max_per_task, rng)
-    source_test, few = _few_shot_split(ys, 30, rng), _few_shot_split(yt, shots, rng)
+    xs, ys = class_subset(x, y, range(0, 5), max_per_task, rng)
+    xt, yt = class_subset(x, y, range(5, 10), max_per_task, rng)
+    source_test, few = few_shot_mask(ys, 30, rng), few_shot_mask(yt, shots, rng)
     size = x.shape[-1]
 
     pretrained = small_cnn(5, size)
