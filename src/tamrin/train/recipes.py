@@ -80,8 +80,4 @@ def model_config(name: str, image_shape: tuple[int, ...], n_classes: int,
 def build_model(config: dict[str, Any]) -> Module:
     """The model a ``model_config`` describes."""
     classes = {"mlp": "MLP", "lenet": "LeNet5", "resnet": "ResNet"}
-    cls = getattr(models, classes[config["name"]], None)
-    if cls is None:
-        raise NotImplementedError(f"tamrin.models.{classes[config['name']]} is not available "
-                                  "in this version of tamrin")
-    return cls(**config["kwargs"])
+    return getattr(models, classes[config["name"]])(**config["kwargs"])
