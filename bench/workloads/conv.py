@@ -16,23 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.workloads.spec import Workload
+from bench.workloads.spec import Workload, import_framework
 
 BATCH, LR, MOMENTUM = 64, 0.01, 0.9
 WIDE_INPUT = (64, 32, 32, 32)
-
-
-def _library(framework: str) -> Any:
-    if framework == "tamrin":
-        import tamrin
-
-        return tamrin
-    if framework == "torch":
-        import torch
-
-        torch.set_num_threads(1)
-        return torch
-    raise ValueError(f"conv workloads: unknown framework {framework!r}")
 
 
 def _lenet(nn: Any) -> Any:
@@ -43,7 +30,7 @@ def _lenet(nn: Any) -> Any:
 
 
 def build_lenet_step(framework: str) -> Callable[[], object]:
-    lib = _library(framework)
+    lib = import_framework(framework, "conv workloads")
     model = _lenet(lib.nn)
     optimizer = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     rng = np.random.default_rng(0)
@@ -62,7 +49,7 @@ def build_lenet_step(framework: str) -> Callable[[], object]:
 
 
 def _wide_conv(framework: str) -> tuple[Any, Any, Any]:
-    lib = _library(framework)
+    lib = import_framework(framework, "conv workloads")
     conv = lib.nn.Conv2d(WIDE_INPUT[1], 64, 3, padding=1)
     data = np.random.default_rng(0).standard_normal(WIDE_INPUT).astype(np.float32)
     x = lib.from_numpy(data).requires_grad_(True)

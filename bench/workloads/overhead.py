@@ -14,25 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from bench.workloads.spec import Workload
-
-
-def _library(framework: str) -> Any:
-    if framework == "tamrin":
-        import tamrin
-
-        return tamrin
-    if framework == "torch":
-        import torch
-
-        torch.set_num_threads(1)
-        return torch
-    raise ValueError(f"overhead: unknown framework {framework!r}")
+from bench.workloads.spec import Workload, import_framework
 
 
 def _leaves(framework: str, n: int) -> tuple[Any, Any]:
     """Two float32 n×n leaves that require grad, with the same values in every framework."""
-    lib = _library(framework)
+    lib = import_framework(framework, "overhead")
     rng = np.random.default_rng(0)
     arrays = rng.standard_normal((2, n, n)).astype(np.float32)
     return tuple(lib.tensor(a, requires_grad=True) for a in arrays)

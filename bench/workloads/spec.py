@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,3 +27,17 @@ class Workload:
 def is_quick() -> bool:
     """True when the runner was given ``--quick``: ``build`` may then choose smaller sizes."""
     return os.environ.get("TAMRIN_BENCH_QUICK") == "1"
+
+
+def import_framework(framework: str, workload: str) -> Any:
+    """The module of a deep-learning framework ("tamrin" or "torch", the latter on 1 thread)."""
+    if framework == "tamrin":
+        import tamrin
+
+        return tamrin
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+        return torch
+    raise ValueError(f"{workload}: unknown framework {framework!r}")

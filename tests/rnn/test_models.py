@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 import tamrin
 import tamrin.nn.functional as F
 from tamrin import optim
-from tamrin.data import Tokenizer, pad_sequences, sentiment
-from tamrin.data.cache import data_dir
+from tamrin.data import Tokenizer, pad_sequences
 from tamrin.models import RNNClassifier, Word2Vec, skipgram_pairs
 
 
@@ -50,18 +47,6 @@ def test_bad_options_are_rejected():
         RNNClassifier(10, cell="transformer")
     with pytest.raises(ValueError, match="readout must be"):
         RNNClassifier(10, readout="max")
-
-
-@pytest.fixture(scope="module")
-def sentiment_data():
-    try:
-        return sentiment.load_sentiment()
-    except (RuntimeError, FileNotFoundError) as err:
-        command = " ".join(sentiment.fetch_command(data_dir() / "sentiment"))
-        reason = f"sentiment data not available ({err}); fetch it with: {command}"
-        if os.environ.get("TAMRIN_REQUIRE_DATASETS"):  # CI: fail, never skip
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def _accuracy(model, seqs, labels):

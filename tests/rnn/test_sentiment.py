@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from tamrin.data import sentiment
 from tamrin.data.cache import data_dir
-
-
-@pytest.fixture(scope="module")
-def data():
-    try:
-        return sentiment.load_sentiment()
-    except (RuntimeError, FileNotFoundError) as err:
-        command = " ".join(sentiment.fetch_command(data_dir() / "sentiment"))
-        reason = f"sentiment data not available ({err}); fetch it with: {command}"
-        if os.environ.get("TAMRIN_REQUIRE_DATASETS"):  # CI: fail, never skip
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def test_cutoffs_are_right_inclusive():
@@ -30,8 +16,8 @@ def test_cutoffs_are_right_inclusive():
                                   [0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
 
 
-def test_class_counts_and_fixed_split(data):
-    parts = (data.train, data.validation, data.test)
+def test_class_counts_and_fixed_split(sentiment_data):
+    parts = (sentiment_data.train, sentiment_data.validation, sentiment_data.test)
     labels = np.concatenate([p.labels for p in parts])
     np.testing.assert_array_equal(np.bincount(labels), [1057, 3765, 1011, 3769, 1003])
     assert [len(p) for p in parts] == [8484, 1060, 1061]
@@ -40,13 +26,13 @@ def test_class_counts_and_fixed_split(data):
         np.testing.assert_allclose(np.bincount(p.labels, minlength=5) / len(p),
                                    np.bincount(labels) / len(labels), atol=0.002)
         np.testing.assert_array_equal(sentiment.ratings_to_classes(p.ratings), p.labels)
-    assert data.train.texts[0].startswith("The Rock is destined")
-    assert data.class_names[0] == "very negative" and len(data.class_names) == 5
+    assert sentiment_data.train.texts[0].startswith("The Rock is destined")
+    assert sentiment_data.class_names[0] == "very negative" and len(sentiment_data.class_names) == 5
 
 
-def test_licence_and_citation_are_kept(data):
-    assert "MIT" in data.license and "C.J. Hutto" in data.license
-    assert "ICWSM" in data.citation
+def test_licence_and_citation_are_kept(sentiment_data):
+    assert "MIT" in sentiment_data.license and "C.J. Hutto" in sentiment_data.license
+    assert "ICWSM" in sentiment_data.citation
     folder = data_dir() / "sentiment"
     assert (folder / "LICENSE.txt").exists() and (folder / "NOTICE.txt").exists()
 
