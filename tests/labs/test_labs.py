@@ -10,6 +10,7 @@ from tamrin import cli
 from tamrin.labs import (
     HOLDS,
     NOT_AVAILABLE,
+    Lab,
     Result,
     all_labs,
     get,
@@ -19,7 +20,6 @@ from tamrin.labs import (
 )
 
 RUNNABLE = [lab.name for lab in all_labs() if not lab.unavailable_reason()]
-WAITING = [lab.name for lab in all_labs() if lab.unavailable_reason()]
 
 
 def _describe(result: Result) -> str:
@@ -36,14 +36,24 @@ def test_lab_holds_in_quick_mode(name, tmp_path):
         assert (tmp_path / figure.path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("name", WAITING)
-def test_unavailable_lab_says_why(name, tmp_path):
-    result = run_lab(get(name), quick=True, seed=0, out_dir=tmp_path)
+def test_every_lab_can_run_now():
+    assert {lab.name: lab.unavailable_reason() for lab in all_labs()
+            if lab.unavailable_reason()} == {}
+
+
+@pytest.mark.parametrize("requires, run, reason", [
+    (("tamrin.no_such_module:thing",), None, "needs tamrin.no_such_module:thing"),
+    (("tamrin.nn:Linear",), None, "the experiment is not written yet"),
+])
+def test_a_lab_that_cannot_run_says_why(requires, run, reason, tmp_path):
+    lab = Lab("waiting", "A lab still waiting", "A claim.", (1,), requires, run)
+    result = run_lab(lab, quick=True, seed=0, out_dir=tmp_path)
     assert result.verdict == NOT_AVAILABLE
-    assert result.reason.startswith(("needs ", "the experiment is not written yet"))
+    assert result.reason.startswith(reason)
 
 
-@pytest.mark.parametrize("name", ["noise-is-ridge", "dying-relu"])
+@pytest.mark.parametrize("name", ["noise-is-ridge", "dying-relu", "conv-backward",
+                                  "l1-l2-sparsity", "robust-l1", "autoencoders"])
 def test_same_seed_same_numbers(name, tmp_path):
     lab = get(name)
     first = run_lab(lab, quick=True, seed=3, out_dir=tmp_path / "a")
