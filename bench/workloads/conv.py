@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.workloads.spec import Workload, import_framework
+from bench.workloads.spec import Workload, import_framework, sgd_training_step
 
 BATCH, LR, MOMENTUM = 64, 0.01, 0.9
 WIDE_INPUT = (64, 32, 32, 32)
@@ -32,20 +32,10 @@ def _lenet(nn: Any) -> Any:
 def build_lenet_step(framework: str) -> Callable[[], object]:
     lib = import_framework(framework, "conv workloads")
     model = _lenet(lib.nn)
-    optimizer = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     rng = np.random.default_rng(0)
     x = lib.from_numpy(rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32))
     y = lib.from_numpy(rng.integers(0, 10, BATCH))
-    cross_entropy = lib.nn.functional.cross_entropy
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return sgd_training_step(lib, model, x, y, LR, MOMENTUM)
 
 
 def _wide_conv(framework: str) -> tuple[Any, Any, Any]:

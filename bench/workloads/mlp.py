@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.workloads.spec import Workload
+from bench.workloads.spec import Workload, import_framework, sgd_training_step
 
 SIZES = (784, 512, 256, 10)
 BATCH, LR, MOMENTUM = 128, 0.01, 0.9
@@ -24,32 +24,14 @@ def _data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _framework_step(framework: str) -> Callable[[], object]:
-    if framework == "tamrin":
-        import tamrin as lib
-        from tamrin.nn.functional import cross_entropy
-    elif framework == "torch":
-        import torch as lib
-        from torch.nn.functional import cross_entropy
-
-        lib.set_num_threads(1)
-    else:
-        raise ValueError(f"mlp-train-step: unknown framework {framework!r}")
+    lib = import_framework(framework, "mlp-train-step")
     nn = lib.nn
     layers: list = []
     for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
         layers += [nn.Linear(n_in, n_out), nn.ReLU()]
     model = nn.Sequential(*layers[:-1])
-    optimizer = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, y = (lib.from_numpy(a) for a in _data())
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return sgd_training_step(lib, model, x, y, LR, MOMENTUM)
 
 
 def _numpy_step() -> Callable[[], object]:

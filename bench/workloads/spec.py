@@ -41,3 +41,20 @@ def import_framework(framework: str, workload: str) -> Any:
         torch.set_num_threads(1)
         return torch
     raise ValueError(f"{workload}: unknown framework {framework!r}")
+
+
+def sgd_training_step(lib: Any, model: Any, x: Any, y: Any, lr: float,
+                      momentum: float) -> Callable[[], float]:
+    """One classifier training step (cross-entropy, SGD with momentum) in ``lib`` — tamrin
+    and PyTorch share the API, so both run exactly this code."""
+    optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    cross_entropy = lib.nn.functional.cross_entropy
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step

@@ -130,6 +130,17 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     return normal_(tensor, 0.0, std)
 
 
+def layer_default_(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default for Linear and Conv layers: weight by kaiming_uniform_(a=√5), i.e.
+    U(±1/√fan_in) (Var = 1/(3·fan_in)), and bias U(±1/√fan_in), fan_in from the weight
+    (in_features, or C_in/groups·KH·KW for a conv kernel)."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = _calculate_fan_in_and_fan_out(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+
+
 def lecun_uniform_(tensor: Tensor) -> Tensor:
     """LeCun uniform: U(−b, b), b = √(3/fan_in); Var = 1/fan_in (for SELU, tanh-like units)."""
     bound = math.sqrt(3.0 / _fan(tensor, "fan_in"))
