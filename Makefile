@@ -6,21 +6,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test data bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The data sets the labs and the tests use (Fashion-MNIST, the sentiment sentences), fetched
+# into ~/.cache/tamrin once and verified on every later run (`tamrin data list` shows them).
+data: $(STAMP)
+	$(PY) -m tamrin data fetch --required --quiet
+
 # make demo: every lab in quick mode; FULL=1 for full sizes; JOBS=N worker processes.
 LAB_SIZE := $(if $(FULL),,--quick)
 JOBS ?= 2
 
-demo: $(STAMP)
+demo: data
 	$(PY) -m tamrin labs run --all $(LAB_SIZE) --jobs $(JOBS) --out report
 
-test: $(STAMP)
+test: data
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; \
 	exit $$rc

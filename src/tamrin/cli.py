@@ -73,6 +73,36 @@ def _labs(handler: str) -> Callable[[argparse.Namespace], int]:
 
 
 @subcommand
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    """``tamrin data list | fetch NAME... | verify``."""
+    data = sub.add_parser("data", help="the data sets: where they are, fetching, checking")
+    actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    actions.add_parser("list", help="each data set: where it is, size, checksum, licence") \
+        .set_defaults(func=_data("list_sets"))
+    for verb, text in (("fetch", "fetch data sets (verified, written atomically)"),
+                       ("verify", "check the files of data sets against their checksums")):
+        action = actions.add_parser(verb, help=text)
+        action.add_argument("names", nargs="*", metavar="NAME")
+        action.add_argument("--all", action="store_true", help="every data set")
+        action.add_argument("--required", action="store_true",
+                            help="the data sets the labs and the test suite use")
+        if verb == "fetch":
+            action.add_argument("--quiet", action="store_true", help="no progress output")
+        action.set_defaults(func=_data(verb))
+
+
+def _data(handler: str) -> Callable[[argparse.Namespace], int]:
+    """A handler that imports ``tamrin.data.commands`` only when the command runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        from tamrin.data import commands
+
+        return getattr(commands, handler)(args)
+
+    return run
+
+
+@subcommand
 def _add_train(sub: argparse._SubParsersAction) -> None:
     """``tamrin train``: train a model with progress, checkpoints and a JSON history."""
     tr = sub.add_parser("train", help="train a model, write checkpoints and history, print "

@@ -2,15 +2,13 @@
 
 The format is safetensors (a JSON header of names, dtypes and shapes, then raw bytes): no
 pickle, nothing executable, and PyTorch reads it with ``safetensors.torch.load_file`` — so a
-state dict moves between the two libraries. Writes are atomic: the bytes go to a temporary
-file in the destination folder, are flushed to disk, and only then renamed over ``path``, so
-a crash mid-write leaves the previous checkpoint intact, never a truncated one.
+state dict moves between the two libraries. Writes are atomic (``tamrin.atomic``): a crash
+mid-write leaves the previous checkpoint intact, never a truncated one.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +17,7 @@ import numpy as np
 from safetensors.numpy import load as _decode
 from safetensors.numpy import save as _encode
 
+from tamrin.atomic import atomic_write_bytes
 from tamrin.tensor import Tensor
 
 
@@ -40,19 +39,7 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike,
     atomically. ``metadata`` is an optional dict of strings stored in the header."""
     arrays = {key: _as_array(key, value) for key, value in state_dict.items()}
     payload = _encode(arrays, metadata=dict(metadata) if metadata else None)
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write_bytes(path, payload)
 
 
 def load(path: str | os.PathLike) -> OrderedDict[str, Tensor]:

@@ -17,5 +17,5 @@ def test_docs_example_lab_runs_and_holds(tmp_path):
     done = subprocess.run([sys.executable, "-c", blocks[0]], cwd=tmp_path, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("holds")
-    assert (tmp_path / "report-example" / "sigmoid-slope" / "slope.png").exists()
+    assert done.stdout.startswith("holds"), done.stdout
+    assert (tmp_path / "report-example" / "sigmoid-slope" / "slopes.png").exists()

@@ -3,55 +3,94 @@
 Layout (big-endian): two zero bytes, a type code (0x08 ubyte, 0x09 sbyte, 0x0B int16,
 0x0C int32, 0x0D float32, 0x0E float64), the number of dimensions d, then d uint32 sizes,
 then exactly ∏ sizes values. A file that is truncated, too long, or whose header is not an
-IDX header is an error: short data is never returned silently. ``.gz`` files are
-decompressed on the fly.
+IDX header is an error: short data is never returned silently.
+
+The reader streams: ``.gz`` files are decompressed a block at a time, the header is read
+and checked first (its size product in Python integers, so it cannot overflow), and the
+payload is read only as far as the header declares plus one byte — memory grows with the
+data actually present, never with what a header claims, and a file longer than declared
+is rejected without decompressing the rest. Optionally the SHA-256 of the whole
+decompressed content is checked against a known value.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _CODES = {np.dtype(v).newbyteorder("="): k for k, v in _TYPES.items()}
+_BLOCK = 1 << 20
 
 
 class IDXError(ValueError):
-    """A file that is not a valid, complete IDX file."""
+    """A file that is not a valid, complete IDX file (or not the expected one)."""
 
 
-def _read_bytes(path: Path) -> bytes:
+def _open(path: Path) -> BinaryIO:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _read_exactly(f: BinaryIO, n: int) -> bytes:
+    """Up to ``n`` bytes, read in blocks so memory follows the data actually there."""
+    chunks, got = [], 0
+    while got < n:
+        block = f.read(min(_BLOCK, n - got))
+        if not block:
+            break
+        chunks.append(block)
+        got += len(block)
+    return b"".join(chunks)
+
+
+def _header(f: BinaryIO, path: Path) -> tuple[bytes, np.dtype, tuple[int, ...]]:
+    start = f.read(4)
+    if len(start) < 4 or start[0] != 0 or start[1] != 0 or start[2] not in _TYPES:
+        raise IDXError(f"{path}: not an IDX file (magic number {start.hex() or 'missing'}; "
+                       "expected 0000 followed by a type code 08/09/0b/0c/0d/0e and the rank)")
+    ndim = start[3]
+    dims = f.read(4 * ndim)
+    if ndim == 0 or len(dims) < 4 * ndim:
+        raise IDXError(f"{path}: IDX header of rank {ndim} is incomplete")
+    shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+    return start + dims, np.dtype(_TYPES[start[2]]), shape
+
+
+def read_idx(path: str | Path, sha256: str | None = None) -> np.ndarray:
+    """The array stored in an IDX file (``.gz`` or raw), in native byte order.
+
+    ``sha256``: the expected hex digest of the decompressed file; a mismatch is an
+    IDXError naming the file.
+    """
+    path = Path(path)
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        return path.read_bytes()
+        with _open(path) as f:
+            header, dtype, shape = _header(f, path)
+            expected = dtype.itemsize
+            for n in shape:
+                expected *= n  # Python integers: no overflow, whatever the header says
+            payload = _read_exactly(f, expected)
+            extra = f.read(1)
     except (EOFError, OSError, zlib.error) as err:
         raise IDXError(f"{path}: cannot read the file ({err}); it is truncated or corrupt, "
                        "delete it and fetch it again") from err
-
-
-def read_idx(path: str | Path) -> np.ndarray:
-    """The array stored in an IDX file (``.gz`` or raw), in native byte order."""
-    path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _TYPES:
-        raise IDXError(f"{path}: not an IDX file (magic number {raw[:4].hex() or 'missing'}; "
-                       "expected 0000 followed by a type code 08/09/0b/0c/0d/0e and the rank)")
-    dtype = np.dtype(_TYPES[raw[2]])
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
-        raise IDXError(f"{path}: IDX header of rank {ndim} is incomplete ({len(raw)} bytes)")
-    shape = tuple(int(s) for s in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(shape)) * dtype.itemsize
-    if len(raw) != expected:
+    if len(payload) != expected or extra:
+        have = f"{len(payload)}" if not extra else f"more than {expected}"
         raise IDXError(f"{path}: an IDX array of shape {shape} and type {dtype} needs "
-                       f"{expected} bytes, the file has {len(raw)} (truncated or corrupt)")
-    data = np.frombuffer(raw, dtype, offset=header).reshape(shape)
+                       f"{expected} payload bytes, the file has {have} (truncated or corrupt)")
+    if sha256 is not None:
+        digest = hashlib.sha256(header)
+        digest.update(payload)
+        if digest.hexdigest() != sha256:
+            raise IDXError(f"{path}: SHA-256 {digest.hexdigest()} does not match the expected "
+                           f"{sha256} (a corrupt or different file); delete it and fetch it "
+                           "again")
+    data = np.frombuffer(payload, dtype).reshape(shape)
     return data.astype(dtype.newbyteorder("="))
 
 

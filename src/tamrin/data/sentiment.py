@@ -2,10 +2,9 @@
 sentences, each with the mean rating in [−4, 4] of at least 20 human raters.
 
 Source: ``movieReviewSnippets_GroundTruth.txt`` from ``hutto_ICWSM_2014.tar.gz`` inside the
-source distribution of ``vaderSentiment==3.3.2`` (the wheel lacks it). It is fetched with the
-package manager into ``data_dir()/sentiment/`` and read from there::
-
-    python -m pip download --no-deps --no-binary=:all: vaderSentiment==3.3.2 -d <cache>
+source distribution of ``vaderSentiment==3.3.2`` (the wheel lacks it), fetched with
+``pip download`` by the data set ``sentiment`` of ``tamrin.data.registry`` (``tamrin data
+fetch sentiment``) and checked against its SHA-256.
 
 These are the sentences of the Stanford Sentiment Treebank but with different ratings, so
 call it "SST-like", not SST-5.
@@ -24,23 +23,15 @@ Eighth International Conference on Weblogs and Social Media (ICWSM-14), Ann Arbo
 
 from __future__ import annotations
 
-import io
 import os
-import subprocess
-import sys
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from tamrin.data.cache import data_dir
+from tamrin.data.fetch import check_file
+from tamrin.data.registry import SENTIMENT
 
-PACKAGE = "vaderSentiment==3.3.2"
-SDIST = "vaderSentiment-3.3.2.tar.gz"
-INNER_TAR = "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
-SOURCE_FILE = "hutto_ICWSM_2014/movieReviewSnippets_GroundTruth.txt"
 DATA_FILE = "movieReviewSnippets_GroundTruth.txt"
 N_ROWS = 10_605
 CUTOFFS = (0.2, 0.4, 0.6, 0.8)
@@ -76,12 +67,6 @@ class SentimentData:
     citation: str
 
 
-def fetch_command(folder: Path) -> list[str]:
-    """The package-manager command that downloads the source distribution into ``folder``."""
-    return [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:",
-            PACKAGE, "-d", str(folder)]
-
-
 def ratings_to_classes(ratings: np.ndarray) -> np.ndarray:
     """Class k such that cut-off k−1 < (r + 4)/8 ≤ cut-off k (cut-offs 0.2, 0.4, 0.6, 0.8)."""
     rescaled = (np.asarray(ratings, dtype=np.float64) + 4.0) / 8.0
@@ -89,63 +74,25 @@ def ratings_to_classes(ratings: np.ndarray) -> np.ndarray:
 
 
 def load_sentiment(root: str | os.PathLike | None = None, download: bool = True) -> SentimentData:
-    """The SST-like 5-class sentiment data (see the module docstring), from
-    ``root`` (default ``data_dir()/sentiment``), fetched there first if needed."""
-    folder = Path(root) if root is not None else data_dir() / "sentiment"
-    path = folder / DATA_FILE
-    if not path.exists():
-        _fetch(folder, download)
+    """The SST-like 5-class sentiment data (see the module docstring), from the folder
+    ``root`` if given, else from the data set's places (fetched there first if missing and
+    ``download``; ``tamrin data fetch sentiment`` does the same)."""
+    if root is not None:
+        path, license_path = Path(root) / DATA_FILE, Path(root) / "LICENSE.txt"
+        if not path.is_file():
+            raise FileNotFoundError(f"load_sentiment: {path} does not exist")
+    else:
+        path = SENTIMENT.path(DATA_FILE, fetch=download)
+        license_path = SENTIMENT.path("LICENSE.txt", fetch=download)
+        check_file(path, SENTIMENT.spec(DATA_FILE))
     texts, ratings = _parse(path)
     labels = ratings_to_classes(ratings)
     parts = [SentimentSplit([texts[i] for i in idx], labels[idx], ratings[idx])
              for idx in _stratified_split(labels)]
-    license_path = folder / "LICENSE.txt"
-    license_text = license_path.read_text("utf-8") if license_path.exists() else \
+    license_text = license_path.read_text("utf-8") if license_path.is_file() else \
         "MIT License, Copyright (c) 2016 C.J. Hutto"
     return SentimentData(*parts, class_names=list(CLASS_NAMES), license=license_text,
                          citation=CITATION)
-
-
-def _fetch(folder: Path, download: bool) -> None:
-    """Download the sdist into ``folder`` (unless it is there) and extract the data file
-    and the licence from it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    sdist = folder / SDIST
-    command = fetch_command(folder)
-    if not sdist.exists():
-        if not download:
-            raise FileNotFoundError(f"load_sentiment: {folder / DATA_FILE} is missing; fetch "
-                                    f"it with:\n  {' '.join(command)}")
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0 or not sdist.exists():
-            raise RuntimeError(
-                f"load_sentiment: could not download {PACKAGE} (pip said: "
-                f"{result.stderr.strip()[-500:]}). Run, where PyPI is reachable:\n  "
-                f"{' '.join(command)}\nthen call load_sentiment() again.")
-    with tarfile.open(sdist) as outer:
-        inner_bytes = _member_bytes(outer, INNER_TAR)
-        _write_atomically(folder / "LICENSE.txt",
-                          _member_bytes(outer, "vaderSentiment-3.3.2/LICENSE.txt"))
-    with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
-        _write_atomically(folder / DATA_FILE, _member_bytes(inner, SOURCE_FILE))
-    notice = (f"{DATA_FILE} and LICENSE.txt come from {SDIST} (PyPI), MIT licence, "
-              f"Copyright (c) 2016 C.J. Hutto.\nCite: {CITATION}\n")
-    _write_atomically(folder / "NOTICE.txt", notice.encode("utf-8"))
-
-
-def _member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
-    member = archive.extractfile(name)
-    if member is None:
-        raise RuntimeError(f"load_sentiment: {name} is not a file in {archive.name}")
-    return member.read()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def _parse(path: Path) -> tuple[list[str], np.ndarray]:

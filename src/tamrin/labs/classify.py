@@ -1,18 +1,18 @@
-"""Small classification experiments for labs about training: the digits data split and
-standardised, a plain mini-batch training loop that records accuracy, loss and step time,
-and evaluation in eval mode."""
+"""The digits classification set-up that several labs train on (dropout, batch norm,
+pruning, Grad-CAM): scikit-learn's 8×8 digits split at random and standardised with the
+training part's statistics (``tamrin.data``), and training by ``tamrin.train.fit`` with the
+accuracy and loss of both sets, in eval mode, recorded after every epoch."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from sklearn.datasets import load_digits
 
-import tamrin
 from tamrin import nn, optim
-from tamrin.nn.functional import cross_entropy
+from tamrin.data import DataLoader, TensorDataset, load_digits, train_test_split
+from tamrin.data.transforms import Standardize
+from tamrin.train import EvaluateOn, History, evaluate, fit
 
 
 @dataclass
@@ -24,72 +24,44 @@ class Split:
     x_val: np.ndarray
     y_val: np.ndarray
 
+    def loader(self, part: str, batch_size: int = 512, shuffle: bool = False,
+               drop_last: bool = False) -> DataLoader:
+        """A DataLoader over the "train" or "val" part."""
+        x, y = (self.x_train, self.y_train) if part == "train" else (self.x_val, self.y_val)
+        return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
+                          drop_last=drop_last)
+
 
 def digits_split(n_train: int, rng: np.random.Generator) -> Split:
-    """scikit-learn's 8×8 digits: ``n_train`` random training images, the rest for
-    validation, standardised with the training set's mean and std only."""
+    """``n_train`` random digits for training, the rest for validation, standardised with
+    the training part's mean and standard deviation only."""
     data = load_digits()
-    order = rng.permutation(len(data.target))
-    train, val = order[:n_train], order[n_train:]
-    mean, std = data.data[train].mean(axis=0), data.data[train].std(axis=0)
-    std = np.where(std > 0, std, 1.0)
-    x = ((data.data - mean) / std).astype(np.float32)
-    return Split(x[train], data.target[train], x[val], data.target[val])
+    x_train, x_val, y_train, y_val = train_test_split(
+        data.data, data.target, train_size=n_train, random_state=rng)
+    scale = Standardize().fit(x_train)
+    return Split(scale(x_train).astype(np.float32), y_train, scale(x_val).astype(np.float32),
+                 y_val)
 
 
-def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(accuracy, mean cross-entropy) of ``model`` on (x, y) in eval mode (dropout off,
-    batch norm with its running statistics); the model is left in train mode."""
-    model.eval()
-    with tamrin.no_grad():
-        out = model(tamrin.tensor(x))
-        loss = float(cross_entropy(out, tamrin.tensor(y)).numpy())
-    model.train()
-    return float(np.mean(out.numpy().argmax(axis=1) == y)), loss
+def train(model: nn.Module, opt: optim.Optimizer, data: Split, epochs: int,
+          batch_size: int) -> History:
+    """``tamrin.train.fit`` on the cross-entropy: mini-batches reshuffled every epoch by
+    tamrin's generator (the last, smaller batch dropped so batch statistics always see
+    ``batch_size`` examples); after each epoch both sets are evaluated in eval mode —
+    ``train_accuracy``/``train_loss`` and ``val_accuracy``/``val_loss`` in the history."""
+    return fit(model, nn.functional.cross_entropy, opt,
+               data.loader("train", batch_size, shuffle=True, drop_last=True),
+               data.loader("val"), epochs, metrics=["accuracy"], progress=False,
+               callbacks=[EvaluateOn("train", data.loader("train"))])
 
 
-@dataclass
-class History:
-    """Per epoch: training and validation accuracy and loss (eval mode); seconds per step."""
-
-    train_acc: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    train_loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    step_seconds: list[float] = field(default_factory=list)
-
-    def record(self, train: tuple[float, float], val: tuple[float, float]) -> None:
-        """Append one epoch's (accuracy, loss) on the training and the validation set."""
-        self.train_acc.append(train[0])
-        self.train_loss.append(train[1])
-        self.val_acc.append(val[0])
-        self.val_loss.append(val[1])
-
-    def first_epoch_reaching(self, accuracy: float) -> int | None:
-        """The first epoch (1-based) whose validation accuracy is at least ``accuracy``."""
-        hits = [e for e, a in enumerate(self.val_acc, start=1) if a >= accuracy]
-        return hits[0] if hits else None
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    """The model's accuracy on (x, y), in eval mode (the model's mode is restored)."""
+    loader = DataLoader(TensorDataset(x, y), batch_size=512)
+    return evaluate(model, loader, ["accuracy"])["accuracy"]
 
 
-def train(model: nn.Module, opt: optim.Optimizer, data: Split, epochs: int, batch_size: int,
-          rng: np.random.Generator) -> History:
-    """Mini-batch training on the cross-entropy, reshuffled every epoch (the last, smaller
-    batch is dropped so batch statistics always see ``batch_size`` examples); evaluates on
-    both sets after each epoch."""
-    history = History()
-    n = len(data.y_train)
-    for _ in range(epochs):
-        model.train()
-        order = rng.permutation(n)
-        for start in range(0, n - batch_size + 1, batch_size):
-            batch = order[start:start + batch_size]
-            begin = time.perf_counter()
-            loss = cross_entropy(model(tamrin.tensor(data.x_train[batch])),
-                                 tamrin.tensor(data.y_train[batch]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            history.step_seconds.append(time.perf_counter() - begin)
-        history.record(evaluate(model, data.x_train, data.y_train),
-                       evaluate(model, data.x_val, data.y_val))
-    return history
+def first_epoch_reaching(history: History, accuracy: float) -> int | None:
+    """The first epoch (1-based) whose validation accuracy is at least ``accuracy``."""
+    hits = [e for e, a in enumerate(history["val_accuracy"], start=1) if a >= accuracy]
+    return hits[0] if hits else None

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from tamrin.labs import registry
-from tamrin.labs.lab import DOES_NOT_HOLD, Lab, Result
-from tamrin.labs.report import write_report
+from tamrin.labs.lab import HOLDS, Lab, Result
+from tamrin.labs.report import outcome_summary, write_report
 from tamrin.labs.runner import RESULTS_FILE, load_results, run_labs
 
 
 def list_labs(args: argparse.Namespace) -> int:
-    """Print one line per lab: name, title, the COURSE.md claims it covers."""
+    """Print one line per lab: name, title, the course claims it covers."""
     labs = registry.all_labs()
     width = max(len(lab.name) for lab in labs)
     for lab in labs:
@@ -22,7 +22,8 @@ def list_labs(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the named labs (or all), write results.json and the report; 1 if a claim failed."""
+    """Run the named labs (or all), write results.json and the report; 0 only if every lab
+    holds."""
     if args.all == bool(args.names):
         print("tamrin labs run: give lab names or --all (not both)", file=sys.stderr)
         return 2
@@ -40,16 +41,25 @@ def report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if (out / RESULTS_FILE).exists() and not args.rerun:
         results = load_results(out)
-        return _finish([(registry.get(r.lab), r) for r in results], out)
+        try:
+            pairs = [(registry.get(r.lab), r) for r in results]
+        except KeyError as exc:
+            print(f"tamrin report: {out / RESULTS_FILE}: {exc.args[0]}", file=sys.stderr)
+            return 2
+        return _finish(pairs, out)
     labs = registry.all_labs()
     results = run_labs(labs, quick=not args.full, seed=args.seed, out_dir=out, jobs=args.jobs)
     return _finish(list(zip(labs, results)), out)
 
 
 def _finish(pairs: list[tuple[Lab, Result]], out: Path) -> int:
+    """Write the report, name the labs that did not hold, and end with the outcome counts."""
     path = write_report(pairs, out)
-    failed = [lab.name for lab, r in pairs if r.verdict == DOES_NOT_HOLD]
     print(f"report: {path.resolve()}")
-    if failed:
-        print(f"claims that did not hold: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+    for lab, r in pairs:
+        if r.verdict != HOLDS:
+            first = (r.reason.strip().splitlines() or [""])[-1] if r.reason else \
+                "; ".join(x for x in r.reasons if "fails" in x)
+            print(f"  {lab.name}: {r.verdict} — {first}", file=sys.stderr)
+    print(outcome_summary([r for _, r in pairs]))
+    return 0 if all(r.verdict == HOLDS for _, r in pairs) else 1

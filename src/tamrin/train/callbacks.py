@@ -175,3 +175,23 @@ class EpochLogger(Callback):
                            if k not in ("epoch", "time", "lr") and isinstance(v, float))
         self.print_fn(f"epoch {run.epoch}/{run.epochs}  {values}  lr {logs['lr']:.3g}  "
                       f"{logs['time']:.1f}s")
+
+
+class EvaluateOn(Callback):
+    """After each epoch, evaluate on one more loader and log the results as
+    ``<name>_<metric>`` (e.g. the training set in eval mode: ``train_accuracy``, beside the
+    running ``accuracy`` that fit measures in training mode with dropout on).
+
+    Put it before callbacks that monitor its values (EarlyStopping, ModelCheckpoint).
+    """
+
+    def __init__(self, name: str, loader: Any, metrics: Any = ("accuracy",),
+                 loss_fn: Callable | None = None) -> None:
+        self.name, self.loader, self.metrics, self.loss_fn = name, loader, metrics, loss_fn
+
+    def on_epoch_end(self, run: Run, logs: dict[str, Any]) -> None:
+        from tamrin.train.loop import evaluate
+
+        values = evaluate(run.model, self.loader, self.metrics,
+                          loss_fn=self.loss_fn if self.loss_fn is not None else run.loss_fn)
+        logs.update({f"{self.name}_{key}": value for key, value in values.items()})
