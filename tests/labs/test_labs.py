@@ -87,7 +87,7 @@ def test_replicate_seeds_are_distinct_and_reproducible():
 
 # ---- the four outcomes, with labs made up for the purpose -----------------------------------
 
-def _toy(name: str, measure, requires=(), datasets=(), replicates=Replicates(3, 10)) -> Lab:
+def _toy(name: str, measure, requires=(), datasets=(), replicates=None) -> Lab:
     def judge(reps):
         return Judgement.of(stats.mean_above("x", stats.column(reps, "x"), 0.0))
 
@@ -100,7 +100,7 @@ def _toy(name: str, measure, requires=(), datasets=(), replicates=Replicates(3, 
                             figures=[figures.save(fig, ev.out_dir, "x", "x per replicate")])
 
     return Lab(name, "A toy lab", "x is positive.", (1,), "the interval of mean x is above 0",
-               measure, judge, present, replicates, requires, datasets)
+               measure, judge, present, replicates or Replicates(3, 10), requires, datasets)
 
 
 def _positive(quick, seed):

@@ -37,7 +37,7 @@ def discover() -> None:
         if not info.name.startswith("_"):
             try:  # TRANSITION: labs not yet converted to the Lab(...) declaration are skipped
                 importlib.import_module(f"{catalog.__name__}.{info.name}")
-            except TypeError:
+            except Exception:  # noqa: BLE001
                 pass
     _DISCOVERED = True
 
