@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tamrin.nn import init
 from tamrin.nn.module import Module
-from tamrin.nn.parameter import Parameter
+from tamrin.nn.parameter import empty_parameter
 from tamrin.ops.conv import conv2d, conv_transpose2d, pair
 from tamrin.tensor import Tensor
 
@@ -36,10 +34,9 @@ class _ConvBase(Module):
         self.padding = padding if isinstance(padding, str) else pair(padding, "padding", name)
         self.dilation = pair(dilation, "dilation", name, 1)
         self.groups, self.padding_mode = groups, padding_mode
-        dtype = np.dtype(dtype or np.float32)
-        self.weight = Parameter(np.empty(weight_shape + self.kernel_size, dtype))
+        self.weight = empty_parameter(weight_shape + self.kernel_size, dtype, name)
         if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype))
+            self.bias = empty_parameter((out_channels,), dtype, name)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
