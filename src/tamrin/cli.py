@@ -214,7 +214,7 @@ def _summary(args: argparse.Namespace) -> int:
 
     text = args.input.lower().replace("×", "x")
     parts = text.split("x")
-    if not all(p.isascii() and p.isdigit() and 0 < len(p) <= 9 for p in parts):
+    if not all(p.isascii() and p.isdigit() and 0 < len(p) <= 9 and int(p) > 0 for p in parts):
         raise ValueError(f"--input must look like 1x128x128 (positive sizes), got "
                          f"{args.input[:40]!r}")
     print(summarize_spec(args.spec, tuple(int(p) for p in parts)))

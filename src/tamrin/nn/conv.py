@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from tamrin import validation
 from tamrin.nn import init
 from tamrin.nn.module import Module
 from tamrin.nn.parameter import empty_parameter
 from tamrin.ops.conv import conv2d, conv_transpose2d, pair
 from tamrin.tensor import Tensor
+
+
+def _per_group(channels: Any, groups: Any) -> Any:
+    """Channels per group for the weight's shape (the base class checks both values)."""
+    both_ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (channels, groups))
+    return channels // groups if both_ints and groups >= 1 else channels
 
 
 class _ConvBase(Module):
@@ -22,7 +29,9 @@ class _ConvBase(Module):
                  stride: Any, padding: Any, dilation: Any, groups: int, bias: bool,
                  padding_mode: str, weight_shape: tuple[int, int], dtype: Any) -> None:
         super().__init__()
-        if groups < 1 or in_channels % groups or out_channels % groups:
+        validation.size((out_channels, in_channels), name)
+        groups = validation.integer(groups, "groups", name, low=1)
+        if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: groups={groups} must divide in_channels={in_channels} "
                              f"and out_channels={out_channels}")
         if padding_mode != "zeros":
@@ -75,7 +84,7 @@ class Conv2d(_ConvBase):
                              f"got {padding!r}")
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding,
                          dilation, groups, bias, padding_mode,
-                         (out_channels, in_channels // max(groups, 1)), dtype)
+                         (out_channels, _per_group(in_channels, groups)), dtype)
         if padding == "same" and self.stride != (1, 1):
             raise ValueError(f"Conv2d: padding='same' is not supported for strided "
                              f"convolutions (stride {self.stride})")
@@ -101,7 +110,7 @@ class ConvTranspose2d(_ConvBase):
                              f"{padding!r}")
         super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, stride,
                          padding, dilation, groups, bias, padding_mode,
-                         (in_channels, out_channels // max(groups, 1)), dtype)
+                         (in_channels, _per_group(out_channels, groups)), dtype)
         self.output_padding = pair(output_padding, "output_padding", "ConvTranspose2d")
 
     def forward(self, input: Tensor) -> Tensor:
