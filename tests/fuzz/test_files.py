@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import tamrin
 from tamrin import nn, optim
-from tamrin.checkpoint import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from tamrin.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from tamrin.data.idx import IDXError, read_idx
 from tamrin.labs import load_results
 from tamrin.nn import SpecError, from_spec, summarize_spec, summary
