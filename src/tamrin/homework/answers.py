@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tamrin.homework import tex
 from tamrin.homework.assignment import (
     PROBLEM_FILE,
     Assignment,
@@ -70,10 +71,6 @@ def _toml_value(value: Value) -> str:
     return repr(value)
 
 
-def _comment(text: str) -> str:
-    return text.replace("$", "").replace("`", "").replace("\n", " ")
-
-
 def _document(assignment: Assignment, values: dict[str, dict[str, Value]] | None,
               header: str) -> str:
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
@@ -81,7 +78,7 @@ def _document(assignment: Assignment, values: dict[str, dict[str, Value]] | None
         lines += ["", f"[{pid}]"]
         for q in PROBLEMS[pid].quantities(params):
             value = '""' if values is None else _toml_value(values[pid][q.name])
-            lines.append(f"{q.name} = {value}  # {_comment(q.text)}")
+            lines.append(f"{q.name} = {value}  # {tex.plain(q.text)}")
     return "\n".join(lines) + "\n"
 
 

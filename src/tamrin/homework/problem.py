@@ -26,6 +26,7 @@ import numpy as np
 
 from tamrin.homework.document import Block
 from tamrin.homework.values import Value, differs, near_tie
+from tamrin.random import get_rng_state, set_rng_state
 
 Params = dict[str, Any]
 
@@ -131,8 +132,8 @@ class Problem(ABC):
         """The problem's text with its numbers (the quantities are listed after it)."""
 
     @abstractmethod
-    def solve(self, params: Params) -> Solution:
-        """Every quantity computed with tamrin, step by step."""
+    def compute(self, params: Params) -> Solution:
+        """Every quantity computed with tamrin, step by step (``solve`` calls it)."""
 
     def well_conditioned(self, params: Params, solution: Solution) -> bool:
         """Problem-specific conditions a drawn variant must meet (default: none)."""
@@ -142,6 +143,15 @@ class Problem(ABC):
         """Raise ``ParameterProblem`` if well-typed parameters do not fit together."""
 
     # ---- shared machinery ---------------------------------------------------------------
+    def solve(self, params: Params) -> Solution:
+        """``compute``, leaving tamrin's random generator as it was (building a layer draws
+        its initial weights, and solving must not change the user's random stream)."""
+        state = get_rng_state()
+        try:
+            return self.compute(params)
+        finally:
+            set_rng_state(state)
+
     def rng(self, seed: int) -> np.random.Generator:
         """The generator of variant ``seed``: the same numbers whatever other problems are
         in the set."""
@@ -150,6 +160,10 @@ class Problem(ABC):
     def draw(self, seed: int) -> Params:
         """Parameters for variant ``seed``: the first sample that is well-conditioned and
         whose mistakes can be told apart (see the module docstring)."""
+        return self.draw_solved(seed)[0]
+
+    def draw_solved(self, seed: int) -> tuple[Params, Solution]:
+        """``draw``'s parameters and their solution (computed to judge the draw anyway)."""
         rng = self.rng(seed)
         for _ in range(MAX_DRAWS):
             params = self.sample(rng)
@@ -157,13 +171,13 @@ class Problem(ABC):
                 self.check_consistency(params)
             except ParameterProblem:
                 continue
-            if self.separable(params):
-                return params
+            solution = self.solve(params)
+            if self.separable(params, solution):
+                return params, solution
         raise RuntimeError(f"{self.id}: no well-conditioned variant in {MAX_DRAWS} draws")
 
-    def separable(self, params: Params) -> bool:
+    def separable(self, params: Params, solution: Solution) -> bool:
         """Well-conditioned, and every mistake told apart from the answer and the others."""
-        solution = self.solve(params)
         if not self.well_conditioned(params, solution):
             return False
         correct = solution.values

@@ -54,3 +54,17 @@ def integers(rng: np.random.Generator, low: int, high: int, size: Any = None,
     while nonzero and np.any(draw == 0):
         draw = np.where(draw == 0, rng.integers(low, high + 1, size), draw)
     return int(draw) if size is None else draw.tolist()
+
+
+_PLAIN = [(r"\tfrac12", "½"), (r"\partial ", "∂"), (r"\partial", "∂"), (r"\sum_k ", "Σ"),
+          (r"\sigma", "σ"), (r"\hat m", "m̂"), (r"\hat v", "v̂"), (r"\hat y", "ŷ"),
+          (r"\theta", "θ"), (r"\lVert ", "‖"), (r"\rVert", "‖"), (r"\mathrm", ""),
+          (r"\sqrt", "√"), (r"\pm ", "±"), (r"\,", ""), (r"\_", "_"), ("{", ""), ("}", ""),
+          ("$", ""), ("`", "")]
+
+
+def plain(text: str) -> str:
+    """Sheet text with its common TeX spelled in Unicode, for TOML comments."""
+    for macro, char in _PLAIN:
+        text = text.replace(macro, char)
+    return text.replace("\n", " ")

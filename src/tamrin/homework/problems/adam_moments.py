@@ -75,6 +75,15 @@ def _run_adam(p: Params, gradients: list[float]) -> list[tuple[float, float, flo
     return trace
 
 
+def _step_formula(t: int) -> str:
+    """The update of step t in TeX."""
+    formula = (r"m_T = \beta_1 m_P + (1-\beta_1) g_T,\; v_T = \beta_2 v_P + (1-\beta_2) g_T^2,"
+               r"\; \hat m_T = \frac{m_T}{1-\beta_1^T},\; \hat v_T = \frac{v_T}{1-\beta_2^T},"
+               r"\; \theta_T - \theta_P = -\eta\,\frac{\hat m_T}{\sqrt{\hat v_T} + \varepsilon}")
+    return formula.replace("_T", f"_{{{t}}}").replace("^T", f"^{{{t}}}") \
+        .replace("_P", f"_{{{t - 1}}}")
+
+
 class AdamMoments(Problem):
     id = "adam-moments"
     title = "Adam's moments and bias correction"
@@ -109,10 +118,13 @@ class AdamMoments(Problem):
             raise ParameterProblem("eps", "ε must be positive (it keeps the step finite)")
 
     def quantities(self, params: Params) -> list[Quantity]:
-        texts = {"m": "first moment $m_{t}$", "v": "second moment $v_{t}$",
-                 "m_hat": r"bias-corrected $\hat m_{t}$", "v_hat": r"bias-corrected $\hat v_{t}$",
-                 "step": r"the step $\theta_{t} - \theta_{t-1}$"}
-        out = [Quantity(f"{k}_{t}", texts[k].replace("{t}", str(t)))
+        def texts(t: int) -> dict[str, str]:
+            return {"m": f"first moment $m_{{{t}}}$", "v": f"second moment $v_{{{t}}}$",
+                    "m_hat": rf"bias-corrected $\hat m_{{{t}}}$",
+                    "v_hat": rf"bias-corrected $\hat v_{{{t}}}$",
+                    "step": rf"the step $\theta_{{{t}}} - \theta_{{{t - 1}}}$"}
+
+        out = [Quantity(f"{k}_{t}", texts(t)[k])
                for t in range(1, len(params["gradients"]) + 1) for k in PER_STEP]
         return out + [Quantity("E_m_factor", r"$c$ in $E[m_T] = c\,E[g]$ (stationary $g$)"),
                       Quantity("E_v_factor", r"$c$ in $E[v_T] = c\,E[g^2]$")]
@@ -133,7 +145,7 @@ class AdamMoments(Problem):
                       f"$T = {len(params['gradients'])}$."),
         ]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         b1, b2 = params["beta1"], params["beta2"]
         values: dict[str, float] = {}
         steps: list[Step] = []
@@ -142,12 +154,7 @@ class AdamMoments(Problem):
                    f"v_hat_{t}": v / (1 - b2**t), f"step_{t}": step}
             values |= now
             steps.append(Step(f"Step {t} (g = {tex.number(params['gradients'][t - 1])})",
-                              rf"m_{t} = \beta_1 m_{t - 1} + (1-\beta_1) g_{t},\; "
-                              rf"v_{t} = \beta_2 v_{t - 1} + (1-\beta_2) g_{t}^2,\; "
-                              rf"\hat m_{t} = \frac{{m_{t}}}{{1-\beta_1^{t}}},\; "
-                              rf"\hat v_{t} = \frac{{v_{t}}}{{1-\beta_2^{t}}},\; "
-                              rf"\theta_{t} - \theta_{t - 1} = -\eta\,\frac{{\hat m_{t}}}"
-                              rf"{{\sqrt{{\hat v_{t}}} + \varepsilon}}", now))
+                              _step_formula(t), now))
         T = len(params["gradients"])
         m_T, v_T, _ = _run_adam(params, [1.0] * T)[-1]
         values |= {"E_m_factor": m_T, "E_v_factor": v_T}

@@ -168,7 +168,7 @@ class Backprop222(Problem):
                       rf"$\eta = {n(params['eta'])}$. {biases}."),
         ]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         x, t, W1, W2, b1, b2 = _arrays(params)
         leaves = [f64(a, requires_grad=True) for a in (W1, b1, W2, b2)]
         fwd = _forward(f64(x), f64(t), *leaves)

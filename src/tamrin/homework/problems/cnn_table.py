@@ -101,15 +101,15 @@ class CnnTable(Problem):
     )
 
     def sample(self, rng: np.random.Generator) -> Params:
-        channels, size = int(rng.choice([1, 3])), int(rng.integers(28, 97))
-        layers, n = [], int(rng.choice([8, 16, 32]))
+        channels, size = int(rng.choice([1, 3])), int(rng.integers(24, 73))
+        layers, n = [], int(rng.choice([4, 8, 16]))
         for _ in range(int(rng.integers(2, 4))):
             conv = f"CONV-{rng.choice([3, 5, 7])}-{n}"
             if rng.random() < 0.2:
                 pad = int(rng.integers(0, 3))
                 conv += "-s2" + (f"-p{pad}" if pad else "")
             layers += [conv, f"POOL-{rng.choice([2, 2, 3])}"]
-            n = min(2 * n, 64)
+            n = min(2 * n, 32)
         layers.append(f"FC-{rng.integers(2, 11)}")
         return {"spec": ", ".join(layers), "input": f"{channels}x{size}x{size}"}
 
@@ -163,7 +163,7 @@ class CnnTable(Problem):
                       "shape; then the total number of parameters."),
         ]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         shape = shape_tuple(params["input"])
         try:
             model = from_spec(params["spec"], shape)

@@ -125,7 +125,7 @@ class ConvBackward(Problem):
                                    "$\\partial L/\\partial w$ (nested arrays in the same "
                                    "index order).")]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         x = f64(np.asarray(params["x"])[None], requires_grad=True)
         w = f64(params["w"], requires_grad=True)
         out = F.conv2d(x, w, stride=params["stride"])

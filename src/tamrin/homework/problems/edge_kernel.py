@@ -102,7 +102,7 @@ class EdgeKernel(Problem):
                         rf"K = {tex.matrix(params['kernel'])}"),
                 Paragraph("Give the output feature map, as the layer computes it.")]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         image, kernel = np.asarray(params["image"]), np.asarray(params["kernel"])
         out = F.conv2d(f64(image[None, None]), f64(kernel[None, None])).numpy()[0, 0]
         values = {"output": out.tolist()}

@@ -90,7 +90,7 @@ class InitVariance(Problem):
                           "weights under each initialiser, and the bounds of the uniform "
                           "versions.")]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         weight = tamrin.from_numpy(np.broadcast_to(np.float32(0),
                                                    (params["fan_out"], params["fan_in"])))
         fan_in, fan_out = init._calculate_fan_in_and_fan_out(weight)

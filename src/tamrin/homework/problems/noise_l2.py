@@ -97,7 +97,7 @@ class NoiseL2(Problem):
                           f"{tex.number(params['sigma'])}$, giving the loss $L'(w)$. Find $c$ "
                           r"such that $E[L'(w)] = L(w) + c\,\sigma^2\lVert w\rVert^2$.")]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         a, n = scale(params["loss"], params["n"]), params["n"]
         trace, w_sq = _input_hessian_trace(a, n)
         values = {"coefficient": 0.5 * trace / w_sq}

@@ -92,7 +92,7 @@ class PrecisionRecall(Problem):
                        ["really negative", f"FP = {params['fp']}", f"TN = {params['tn']}"]]),
                 Paragraph("Give its precision, recall, F1 score and accuracy.")]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         y_true, y_pred = labels(params)
         values = {"precision": metrics.precision_score(y_true, y_pred),
                   "recall": metrics.recall_score(y_true, y_pred),

@@ -120,7 +120,7 @@ class Word2VecGradients(Problem):
             Paragraph("Give the gradients of $L$ (each the shape of what it differentiates)."),
         ]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         W, Wp = f64(params["W"], requires_grad=True), f64(params["W_prime"], requires_grad=True)
         x, y = f64(params["x"]), f64(params["y"])
         h = W.T @ x

@@ -115,7 +115,7 @@ class ZeroInit(Problem):
                       f"$\\alpha = {tex.number(params['lr'])}$."),
         ]
 
-    def solve(self, params: Params) -> Solution:
+    def compute(self, params: Params) -> Solution:
         net = _network(params["sizes"])
         x = f64(np.asarray(params["x"])[None])
         y_hat = net(x)
