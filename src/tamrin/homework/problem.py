@@ -139,8 +139,9 @@ class Problem(ABC):
         """Problem-specific conditions a drawn variant must meet (default: none)."""
         return True
 
-    def check_consistency(self, params: Params) -> None:
-        """Raise ``ParameterProblem`` if well-typed parameters do not fit together."""
+    def check_consistency(self, params: Params) -> None:  # noqa: B027 - optional hook
+        """Raise ``ParameterProblem`` if well-typed parameters do not fit together
+        (default: any well-typed parameters fit)."""
 
     # ---- shared machinery ---------------------------------------------------------------
     def solve(self, params: Params) -> Solution:

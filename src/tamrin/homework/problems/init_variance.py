@@ -104,7 +104,8 @@ class InitVariance(Problem):
                    "var_pytorch_linear_default": default**2 / fan_in}
         agree(self.id, values, by_hand(params))
         return Solution(values, [
-            Step("LeCun", r"\mathrm{Var} = 1/\mathrm{fan_{in}}", {"var_lecun": values["var_lecun"]}),
+            Step("LeCun", r"\mathrm{Var} = 1/\mathrm{fan_{in}}",
+                 {"var_lecun": values["var_lecun"]}),
             Step("Glorot (Xavier)", r"\mathrm{Var} = \frac{2}{\mathrm{fan_{in}} + "
                  r"\mathrm{fan_{out}}},\quad b = \sqrt{3\,\mathrm{Var}} = "
                  r"\sqrt{\frac{6}{\mathrm{fan_{in}} + \mathrm{fan_{out}}}}",

@@ -119,7 +119,8 @@ class LinearRegressionProblem(Problem):
         return Solution(values, [
             Step("Loss", r"L(w_0) = \frac{1}{2n}\lVert Xw_0 - y\rVert^2", {"loss": values["loss"]},
                  {"Xw_0 - y": residual.numpy().tolist()}),
-            Step("Gradient", r"\nabla L(w_0) = \frac1n X^\top (Xw_0 - y)", {"grad": values["grad"]}),
+            Step("Gradient", r"\nabla L(w_0) = \frac1n X^\top (Xw_0 - y)",
+                 {"grad": values["grad"]}),
             Step("Gradient-descent step", r"w_1 = w_0 - \eta\,\nabla L(w_0)",
                  {"w_step": values["w_step"]}),
             Step("Normal equation", r"X^\top X\, w = X^\top y", {"w_normal": values["w_normal"]},

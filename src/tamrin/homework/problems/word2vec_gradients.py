@@ -104,8 +104,8 @@ class Word2VecGradients(Problem):
     def quantities(self, params: Params) -> list[Quantity]:
         v, n = np.shape(params["W"])
         return [Quantity("dL_du", rf"$\partial L/\partial u$ ({v} entries)", "array"),
-                Quantity("dL_dW_prime", rf"$\partial L/\partial W'$ (a matrix)", "array"),
-                Quantity("dL_dW", rf"$\partial L/\partial W$ (a matrix)", "array")]
+                Quantity("dL_dW_prime", r"$\partial L/\partial W'$ (a matrix)", "array"),
+                Quantity("dL_dW", r"$\partial L/\partial W$ (a matrix)", "array")]
 
     def statement(self, params: Params) -> list[Block]:
         v, n = np.shape(params["W"])
