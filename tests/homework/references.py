@@ -122,12 +122,13 @@ def adam_moments(p):
     opt = torch.optim.Adam([theta], lr=p["lr"], betas=(b1, b2), eps=p["eps"])
     out = {}
     for step, g in enumerate(p["gradients"], start=1):
-        before = float(theta)
+        before = float(theta.detach())
         theta.grad = t([g])
         opt.step()
         m, v = float(opt.state[theta]["exp_avg"]), float(opt.state[theta]["exp_avg_sq"])
         out |= {f"m_{step}": m, f"v_{step}": v, f"m_hat_{step}": m / (1 - b1**step),
-                f"v_hat_{step}": v / (1 - b2**step), f"step_{step}": float(theta) - before}
+                f"v_hat_{step}": v / (1 - b2**step),
+                f"step_{step}": float(theta.detach()) - before}
     T = len(p["gradients"])
     return out | {"E_m_factor": 1 - b1**T, "E_v_factor": 1 - b2**T}
 
@@ -173,7 +174,7 @@ def linear_regression(p):
     loss = torch.nn.functional.mse_loss(t(X) @ w, t(y)) / 2
     loss.backward()
     ols = linear_model.LinearRegression(fit_intercept=False).fit(X, y)
-    return {"loss": float(loss), "grad": lst(w.grad), "w_step": lst(w - p["eta"] * w.grad),
+    return {"loss": loss.item(), "grad": lst(w.grad), "w_step": lst(w - p["eta"] * w.grad),
             "w_normal": ols.coef_.tolist()}
 
 
@@ -181,7 +182,7 @@ def softmax_ce_gradient(p):
     z = t(p["z"], grad=True)
     loss = torch.nn.functional.cross_entropy(z[None], torch.tensor([p["target"]]))
     loss.backward()
-    return {"probabilities": lst(torch.softmax(z, 0)), "loss": float(loss), "dL_dz": lst(z.grad)}
+    return {"probabilities": lst(torch.softmax(z, 0)), "loss": loss.item(), "dL_dz": lst(z.grad)}
 
 
 def batch_norm_forward(p):
@@ -230,6 +231,18 @@ REFERENCES = {
     "conv-output-size": conv_output_size, "linear-regression": linear_regression,
     "softmax-ce-gradient": softmax_ce_gradient, "batch-norm-forward": batch_norm_forward,
     "rnn-step": rnn_step, "grad-cam-weights": grad_cam_weights, "obd-saliency": obd_saliency,
+}
+
+ORACLE = {  # what each reference uses, for the figures
+    "backprop-222": "torch autograd", "cnn-table": "torch layers (forward, numel)",
+    "edge-kernel": "torch conv2d", "conv-backward": "torch conv2d backward",
+    "zero-init": "torch Linear/BCE/SGD", "word2vec-gradients": "torch autograd",
+    "adam-moments": "torch.optim.Adam + 1-β^T", "init-variance": "torch.nn.init gains/fans",
+    "noise-l2": "formula a·n", "precision-recall": "sklearn.metrics",
+    "conv-output-size": "torch Conv2d", "linear-regression": "torch autograd + sklearn OLS",
+    "softmax-ce-gradient": "torch cross_entropy", "batch-norm-forward": "torch BatchNorm1d",
+    "rnn-step": "torch RNNCell", "grad-cam-weights": "torch autograd",
+    "obd-saliency": "torch.autograd.functional.hessian",
 }
 
 

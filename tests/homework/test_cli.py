@@ -143,3 +143,26 @@ def test_formulas_render_offline_in_a_browser(course_dir):
                           .as_uri()], capture_output=True, text=True, timeout=120).stdout
     assert dom.count('class="katex"') > 100
     assert "katex-error" not in dom
+
+
+def test_guide_lists_every_problem_and_mistake():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "homework.md").read_text()
+    for pid, problem in PROBLEMS.items():
+        assert f"| `{pid}` |" in guide
+        assert all(f"`{m.id}`" in guide for m in problem.mistakes), pid
+
+
+def test_homework_imports_neither_labs_nor_playground():
+    """The top floors are peers: homework uses the library, never tamrin.labs/playground."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "src" / "tamrin" / "homework"
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.startswith(("tamrin.labs", "tamrin.playground")) for n in names), \
+                path
