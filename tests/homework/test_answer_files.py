@@ -71,6 +71,7 @@ CASES = [  # (answers file content, words the one-line error must contain)
     ("[" * 100_000, ["answers.toml", "TOML"]),
     (answers(extra="problem = \"nowhere.json\"\n"), ["nowhere.json", "cannot be read"]),
     (answers(extra="problem = 7\n"), ["problem", "path"]),
+    ("precision-recall = 1\n[conv-backward]\n", ["[precision-recall]", "expected a table"]),
 ]
 
 
@@ -85,6 +86,8 @@ def test_bad_answer_file_is_one_clear_line(folder, capsys, content, words):
 
 def test_unanswered_and_missing_keys_are_not_errors(folder, capsys):
     code, _ = run_check(folder, answers(), capsys)
+    assert code == 0
+    code, _ = run_check(folder, b"\xef\xbb\xbf" + answers().encode(), capsys)  # a BOM
     assert code == 0
     code, _ = run_check(folder, GOOD + "[conv-backward]\n", capsys)
     assert code == 0
@@ -133,7 +136,8 @@ def test_every_problem_survives_hand_edited_parameters(tmp_path, capsys):
         assignment = Assignment("course", {pid: problem.course()})
         (tmp_path / "answers.toml").write_text(template(assignment))
         for key in problem.parameters:
-            for junk in (None, "x", -1, 1e9, [[1]], {"a": 1}, True, [math.nan]):
+            for junk in (None, "x", -1, 1e9, 10**400, [[1]], {"a": 1}, True, [math.nan],
+                         [10**400]):
                 edited = {**problem.course(), key: junk}
                 (tmp_path / "problem.json").write_text(
                     json.dumps({"seed": "course", "problems": {pid: {"parameters": edited}}}))

@@ -69,7 +69,10 @@ def test_partial_answers_name_the_mistake():
     result = check_problem(problem, params, solution,
                            {"h1": solution.values["h1"], "dE_dw5": answer["dE_dw5"]})
     assert [m.id for m in result.mistakes] == ["dE_do_is_one"]
-    assert result.first_wrong_step.startswith("Gradients of the output weights")
+    assert result.first_wrong_step == "Output deltas"  # where ∂E/∂o enters, not asked for
+    answer = problem.mistake("bias_gradient_not_summed").answer(params)
+    result = check_problem(problem, params, solution, {"dE_db1": answer["dE_db1"]})
+    assert result.first_wrong_step == "Gradients of the hidden weights and of b1"
 
 
 def test_wrong_answer_without_a_known_mistake():

@@ -101,7 +101,7 @@ def filled(assignment: Assignment, solutions: dict[str, Solution]) -> str:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """The TOML document in ``path`` (untrusted), or ``HomeworkFileError``."""
-    text = decode(path, read_limited(path, MAX_BYTES))
+    text = decode(path, read_limited(path, MAX_BYTES)).removeprefix("\ufeff")  # editors' BOM
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -139,7 +139,9 @@ def read_answers(path: Path, document: dict[str, Any], assignment: Assignment) -
     answers: Answers = {}
     for pid, params in assignment.problems.items():
         table = document.get(pid)
-        if not isinstance(table, dict):
+        if pid in document and not isinstance(table, dict):
+            raise HomeworkFileError(path, f"expected a table [{pid}], got a value", pid)
+        if table is None:
             raise HomeworkFileError(path, f"missing table [{pid}] (keep every problem's "
                                           "table; leave a quantity \"\" to skip it)", pid)
         answers[pid] = _read_table(path, pid, table, params)

@@ -4,7 +4,8 @@ against the problem's mistake generators, and a score (one point per correct qua
 A mistake is named when its generator reproduces the given values: every answered quantity
 the mistake changes is given (within tolerance) the mistake's value, and at least one of
 them is wrong. The first wrong step is the first step of the worked solution that yields a
-wrong quantity.
+wrong quantity — or, earlier, the step where a named mistake is made (such as the output
+deltas of backprop, which are not asked for).
 """
 
 from __future__ import annotations
@@ -124,8 +125,15 @@ def identify_mistakes(problem: Problem, params: Params, solution: Solution,
         if wrong:
             step = solution.first_step(wrong)
             found.append(MistakeMatch(mistake.id, mistake.explanation, wrong,
-                                      step.title if step else None))
+                                      mistake.step or (step.title if step else None)))
     return found
+
+
+def _earliest(solution: Solution, titles: list[str | None]) -> str | None:
+    """The title among ``titles`` that comes first in the solution."""
+    order = [s.title for s in solution.steps]
+    known = [t for t in titles if t in order]
+    return min(known, key=order.index) if known else None
 
 
 def check_problem(problem: Problem, params: Params, solution: Solution,
@@ -141,7 +149,8 @@ def check_problem(problem: Problem, params: Params, solution: Solution,
     if result.wrong:
         result.mistakes = identify_mistakes(problem, params, solution, given, rtol)
         step = solution.first_step(result.wrong)
-        result.first_wrong_step = step.title if step else None
+        result.first_wrong_step = _earliest(solution, [step.title if step else None,
+                                                       *(m.first_step for m in result.mistakes)])
     return result
 
 

@@ -71,11 +71,15 @@ class Solution:
 @dataclass(frozen=True)
 class Mistake:
     """A known wrong way to solve the problem: ``answer(params)`` is what a student making
-    it would answer (quantities it leaves out are answered correctly)."""
+    it would answer (quantities it leaves out are answered correctly). ``step`` is the title
+    of the solution step where it is made, when that step yields no quantity of its own
+    (an intermediate such as the δ of backprop); otherwise the first step whose quantities
+    it changes is the first wrong step."""
 
     id: str
     explanation: str
     answer: Callable[[Params], dict[str, Value]]
+    step: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,8 +249,9 @@ def _scalar(key: str, value: Any, spec: Param) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
         raise ParameterProblem(key, f"expected {'an integer' if integer else 'a number'}, "
                                     f"got {value!r:.40}")
-    if not (math.isfinite(value) and spec.low <= value <= spec.high):
-        raise ParameterProblem(key, f"{value!r:.40} is outside [{spec.low:g}, {spec.high:g}]")
+    if not ((isinstance(value, int) or math.isfinite(value)) and spec.low <= value <= spec.high):
+        raise ParameterProblem(key, f"{str(value)[:40]} is outside [{spec.low:g}, "
+                                    f"{spec.high:g}]")
     return value
 
 

@@ -29,6 +29,7 @@ from tamrin.homework.problems._common import agree, f64
 WEIGHTS = [f"w{i}" for i in range(1, 9)]
 GRADIENTS = [f"dE_d{w}" for w in WEIGHTS] + ["dE_db1", "dE_db2"]
 CONNECTIONS = ["i1→h1", "i2→h1", "i1→h2", "i2→h2", "h1→o1", "h2→o1", "h1→o2", "h2→o2"]
+DELTAS = "Output deltas"  # the step where ∂E/∂o and σ′ enter
 SATURATION = 3.0  # |net| ≤ 3: σ′ ≥ 0.045, no saturated unit in a drawn variant
 
 
@@ -103,11 +104,11 @@ class Backprop222(Problem):
         Mistake("dE_do_is_one",
                 "∂E/∂o was taken as 1; it is o − t (the derivative of ½(t − o)²), so the "
                 "targets drop out of every gradient",
-                partial(by_hand, d_out="1")),
+                partial(by_hand, d_out="1"), step=DELTAS),
         Mistake("sigmoid_derivative_of_preactivation",
                 "σ′ was computed from the pre-activation, net·(1 − net); it is "
                 "σ(net)·(1 − σ(net)) = o·(1 − o), from the unit's output",
-                partial(by_hand, slope="net")),
+                partial(by_hand, slope="net"), step=DELTAS),
         Mistake("bias_gradient_not_summed",
                 "a bias shared by two units gets the sum of their δ (∂E/∂b2 = δ_o1 + δ_o2), "
                 "not the δ of one unit",
@@ -208,7 +209,7 @@ class Backprop222(Problem):
                  {r"\mathrm{net}_{o_1}": net_o[0], r"\mathrm{net}_{o_2}": net_o[1]}),
             Step("Error", r"E = \tfrac12\left[(t_1 - o_1)^2 + (t_2 - o_2)^2\right]",
                  pick(["E"])),
-            Step("Output deltas", r"\delta_{o_k} = \frac{\partial E}{\partial \mathrm{net}_{o_k}}"
+            Step(DELTAS, r"\delta_{o_k} = \frac{\partial E}{\partial \mathrm{net}_{o_k}}"
                  r" = (o_k - t_k)\,o_k(1 - o_k)", {},
                  {r"\delta_{o_1}": delta_o[0], r"\delta_{o_2}": delta_o[1]}),
             Step("Gradients of the output weights and of b2",
