@@ -26,6 +26,8 @@ from tamrin.homework.grade import grade_folder, write_grades
 from tamrin.homework.problems import PROBLEMS
 from tamrin.homework.sheets import problems_document, solution_document, write_document
 
+RTOL_RANGE = "--rtol must be between 0 and 1 (exclusive)"
+
 
 def _fail(command: str, message: str) -> int:
     print(f"tamrin homework {command}: {message}", file=sys.stderr)
@@ -98,7 +100,7 @@ def solve(args: argparse.Namespace) -> int:
 def check(args: argparse.Namespace) -> int:
     """Mark an answers file; 0 all answered quantities correct, 1 some wrong, 2 unreadable."""
     if not 0 < args.rtol < 1:
-        return _fail("check", "--rtol must be between 0 and 1")
+        return _fail("check", RTOL_RANGE)
     try:
         answer_file, assignment = load_answer_file(Path(args.answers),
                                                    Path(args.problem) if args.problem else None)
@@ -115,6 +117,8 @@ def check(args: argparse.Namespace) -> int:
 def grade(args: argparse.Namespace) -> int:
     """grades.csv and summary.html for a folder of answers files."""
     folder = Path(args.folder)
+    if not 0 < args.rtol < 1:
+        return _fail("grade", RTOL_RANGE)
     if not folder.is_dir():
         return _fail("grade", f"{folder} is not a folder")
     graded = grade_folder(folder, args.rtol)

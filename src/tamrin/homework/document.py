@@ -51,6 +51,10 @@ Block = Heading | Paragraph | Formula | Table | Items
 
 # ---- Markdown ------------------------------------------------------------------------------
 
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |"
+
+
 def to_markdown(blocks: list[Block]) -> str:
     """The blocks as Markdown (GitHub renders the ``$…$`` and ``$$…$$`` formulas)."""
     out: list[str] = []
@@ -62,10 +66,8 @@ def to_markdown(blocks: list[Block]) -> str:
         elif isinstance(block, Formula):
             out.append(f"$$\n{block.tex}\n$$")
         elif isinstance(block, Table):
-            cell = lambda text: text.replace("|", r"\|")  # noqa: E731
-            lines = ["| " + " | ".join(cell(c) for c in block.header) + " |",
-                     "|" + "---|" * len(block.header)]
-            lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in block.rows]
+            lines = [_md_row(block.header), "|" + "---|" * len(block.header)]
+            lines += [_md_row(row) for row in block.rows]
             out.append("\n".join(lines))
         elif isinstance(block, Items):
             out.append("\n".join(f"- {item}" for item in block.items))

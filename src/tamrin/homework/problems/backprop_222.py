@@ -194,7 +194,10 @@ class Backprop222(Problem):
     def _steps(self, params: Params, v: dict[str, float], fwd: dict[str, Any]) -> list[Step]:
         net_h, net_o = fwd["net_h"].numpy(), fwd["net_o"].numpy()
         delta_h, delta_o = fwd["net_h"].grad.numpy(), fwd["net_o"].grad.numpy()
-        pick = lambda names: {k: v[k] for k in names}  # noqa: E731
+
+        def pick(names: list[str]) -> dict[str, float]:
+            return {k: v[k] for k in names}
+
         update = (r"w \leftarrow w - \eta\,\partial E/\partial w" +
                   (r",\quad b \leftarrow b - \eta\,\partial E/\partial b"
                    if params["update_biases"] else r"\quad(\text{biases kept})"))

@@ -33,6 +33,7 @@ from tamrin.homework.problem import (
 )
 from tamrin.homework.problems._common import agree, f64
 from tamrin.nn import functional as F
+from tamrin.tensor import Tensor
 
 
 def by_hand(p: Params, *, half: bool = True, criterion: str = "saliency") -> dict[str, object]:
@@ -45,7 +46,7 @@ def by_hand(p: Params, *, half: bool = True, criterion: str = "saliency") -> dic
     return {"hessian_diag": h.tolist(), "saliency": s.tolist(), "pruned": int(first) + 1}
 
 
-def _half_mse(prediction, target):  # noqa: ANN001, ANN202 - a loss function for prune
+def _half_mse(prediction: Tensor, target: Tensor) -> Tensor:
     """L = 1/(2n)·Σ(y − ŷ)²."""
     return 0.5 * F.mse_loss(prediction, target)
 
