@@ -3,13 +3,22 @@
 Each sub-command is added by a small ``_add_<name>`` function that declares its arguments
 and points ``func`` at a handler; handlers import what they need lazily, so ``tamrin --help``
 stays fast.
+
+Errors: a bad argument, file or value is one line on stderr and exit status 2 (argparse's
+convention); Ctrl-C is one line and 130; only a bug in tamrin prints a traceback (with a
+line asking to report it) and exits 1. ``TAMRIN_DEBUG=1`` prints tracebacks always.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
+
+from tamrin.validation import MAX_SEED
 
 _ADDERS: list[Callable[[argparse._SubParsersAction], None]] = []
 
@@ -20,8 +29,49 @@ def subcommand(adder: Callable[[argparse._SubParsersAction], None]) -> Callable:
     return adder
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the usage itself is in ``--help``)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _number(kind: type, low: float | None = None, high: float | None = None,
+            low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
+    """An argparse ``type``: a finite int or float inside the given range."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        below = low is not None and (value <= low if low_open else value < low)
+        above = high is not None and (value >= high if high_open else value > high)
+        if below or above:
+            lo = "" if low is None else f"{'>' if low_open else '≥'} {low}"
+            hi = "" if high is None else f"{'<' if high_open else '≤'} {high}"
+            raise argparse.ArgumentTypeError(f"must be {' and '.join(x for x in (lo, hi) if x)}"
+                                             f", got {text}")
+        return value
+
+    return parse
+
+
+def _sizes(text: str) -> list[int]:
+    """``256,128`` → [256, 128]: positive integers separated by commas."""
+    parse = _number(int, 1)
+    return [int(parse(part)) for part in text.split(",")]
+
+
+SEED = _number(int, 0, MAX_SEED)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tamrin", description="tamrin: deep learning from scratch on NumPy, and its labs."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,9 +106,10 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_lab_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed of every lab (default 0)")
+    parser.add_argument("--seed", type=SEED, default=0, help="seed of every lab (default 0)")
     parser.add_argument("--out", default="report", help="output folder (default: report)")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--jobs", type=_number(int, 1), default=1,
+                        help="worker processes (default 1)")
 
 
 def _labs(handler: str) -> Callable[[argparse.Namespace], int]:
@@ -109,15 +160,17 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                         "the test metrics")
     tr.add_argument("--model", choices=("mlp", "lenet", "resnet"), default="mlp")
     tr.add_argument("--data", choices=("digits", "fashion-mnist", "mnist"), default="digits")
-    tr.add_argument("--epochs", type=int, default=10)
-    tr.add_argument("--lr", type=float, default=1e-3)
-    tr.add_argument("--batch-size", type=int, default=64)
+    tr.add_argument("--epochs", type=_number(int, 1), default=10)
+    tr.add_argument("--lr", type=_number(float, 0, low_open=True), default=1e-3)
+    tr.add_argument("--batch-size", type=_number(int, 1), default=64)
     tr.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
-    tr.add_argument("--hidden", type=lambda s: [int(n) for n in s.split(",")],
-                    default=[256, 128], help="MLP hidden sizes, e.g. 256,128")
-    tr.add_argument("--dropout", type=float, default=0.0, help="MLP dropout")
-    tr.add_argument("--val-fraction", type=float, default=0.1)
-    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--hidden", type=_sizes, default=[256, 128],
+                    help="MLP hidden sizes, e.g. 256,128")
+    tr.add_argument("--dropout", type=_number(float, 0, 1, high_open=True), default=0.0,
+                    help="MLP dropout, in [0, 1)")
+    tr.add_argument("--val-fraction", type=_number(float, 0, 1, True, True), default=0.1,
+                    help="share of the training data held out for validation, in (0, 1)")
+    tr.add_argument("--seed", type=SEED, default=0)
     tr.add_argument("--out", default="runs/train", help="folder for checkpoints and history")
     tr.add_argument("--resume", action="store_true", help="continue from OUT/last.safetensors")
     tr.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -157,19 +210,14 @@ def _add_summary(sub: argparse._SubParsersAction) -> None:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from tamrin.nn import SpecError, from_spec, summary
+    from tamrin.nn import summarize_spec
 
-    try:
-        shape = tuple(int(n) for n in args.input.lower().replace("×", "x").split("x"))
-    except ValueError:
-        print(f"tamrin summary: --input must look like 1x128x128, got {args.input!r}",
-              file=sys.stderr)
-        return 2
-    try:
-        print(summary(from_spec(args.spec, shape), shape))
-    except SpecError as e:
-        print(f"tamrin summary: {e}", file=sys.stderr)
-        return 2
+    text = args.input.lower().replace("×", "x")
+    parts = text.split("x")
+    if not all(p.isascii() and p.isdigit() and 0 < len(p) <= 9 and int(p) > 0 for p in parts):
+        raise ValueError(f"--input must look like 1x128x128 (positive sizes), got "
+                         f"{args.input[:40]!r}")
+    print(summarize_spec(args.spec, tuple(int(p) for p in parts)))
     return 0
 
 
@@ -187,7 +235,7 @@ def _add_homework(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--problems", metavar="ID,...", help="problem ids (see `list`)")
     which.add_argument("--all", action="store_true", help="every problem (the default)")
     numbers = new.add_mutually_exclusive_group(required=True)
-    numbers.add_argument("--seed", type=int, help="the variant: numbers drawn from this seed")
+    numbers.add_argument("--seed", type=SEED, help="the variant: numbers drawn from this seed")
     numbers.add_argument("--course", action="store_true", help="the course's own numbers")
     new.add_argument("--out", required=True, metavar="DIR", help="output folder")
     new.add_argument("--force", action="store_true", help="overwrite an existing answers.toml")
@@ -213,8 +261,8 @@ def _add_homework(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_rtol(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rtol", type=float, default=1e-3,
-                        help="relative tolerance of a correct answer (default 1e-3)")
+    parser.add_argument("--rtol", type=_number(float, 0, 1, True, True), default=1e-3,
+                        help="relative tolerance of a correct answer, in (0, 1) (default 1e-3)")
 
 
 def _homework(handler: str) -> Callable[[argparse.Namespace], int]:
@@ -234,7 +282,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    action = getattr(args, f"{args.command}_command", None)
+    name = " ".join(["tamrin", args.command, *([action] if action else [])])
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        if os.environ.get("TAMRIN_DEBUG"):
+            traceback.print_exc()
+        print(f"{name}: {describe(err)}", file=sys.stderr)
+        return 2
+    except Exception:  # a bug: the traceback is what the report needs
+        traceback.print_exc()
+        print(f"{name}: this is a bug in tamrin; please report it with the command you ran "
+              "and the traceback above", file=sys.stderr)
+        return 1
+
+
+def describe(err: BaseException) -> str:
+    """An exception as one line: an OS error names its file, a KeyError loses its quotes."""
+    if isinstance(err, OSError) and err.filename is not None and err.strerror:
+        text = f"{err.filename}: {err.strerror}"
+    elif isinstance(err, KeyError) and err.args:
+        text = str(err.args[0])
+    else:
+        text = str(err) or type(err).__name__
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

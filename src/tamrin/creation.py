@@ -7,14 +7,16 @@ from typing import Any
 
 import numpy as np
 
+from tamrin import validation
 from tamrin.random import default_generator
 from tamrin.tensor import DEFAULT_FLOAT, Tensor, as_array
 
 
-def _size(size: Sequence) -> tuple[int, ...]:
+def _size(size: Sequence, where: str = "tensor") -> tuple[int, ...]:
+    """``zeros(2, 3)`` and ``zeros((2, 3))`` alike: non-negative integer sizes."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(int(n) for n in size[0])
-    return tuple(int(n) for n in size)
+        size = size[0]
+    return validation.size(size, where)
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
@@ -38,12 +40,12 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros."""
-    return _new(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
+    return _new(np.zeros(_size(size, "zeros"), _float_dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return _new(np.ones(_size(size), _float_dtype(dtype)), requires_grad)
+    return _new(np.ones(_size(size, "ones"), _float_dtype(dtype)), requires_grad)
 
 
 def full(size: Sequence[int], fill_value: float, dtype: Any = None,
@@ -51,7 +53,8 @@ def full(size: Sequence[int], fill_value: float, dtype: Any = None,
     """A tensor filled with ``fill_value``."""
     if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
-    return _new(np.full(tuple(size), fill_value, _float_dtype(dtype)), requires_grad)
+    shape = _size((size,) if isinstance(size, int) else tuple(size), "full")
+    return _new(np.full(shape, fill_value, _float_dtype(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -104,14 +107,14 @@ def _generator(generator: np.random.Generator | None) -> np.random.Generator:
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
           generator: np.random.Generator | None = None) -> Tensor:
     """Samples of N(0, 1) from the library generator (``tamrin.manual_seed``)."""
-    data = _generator(generator).standard_normal(_size(size), dtype=np.float64)
+    data = _generator(generator).standard_normal(_size(size, "randn"), dtype=np.float64)
     return _new(data.astype(_float_dtype(dtype)), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
          generator: np.random.Generator | None = None) -> Tensor:
     """Samples of U[0, 1) from the library generator."""
-    data = _generator(generator).random(_size(size), dtype=np.float64)
+    data = _generator(generator).random(_size(size, "rand"), dtype=np.float64)
     return _new(data.astype(_float_dtype(dtype)), requires_grad)
 
 
@@ -120,7 +123,7 @@ def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: 
     """Integers uniform in [low, high) (``randint(high, size=…)`` starts at 0)."""
     if high is None:
         low, high = 0, low
-    data = _generator(generator).integers(low, high, size=tuple(size))
+    data = _generator(generator).integers(low, high, size=_size(tuple(size), "randint"))
     return Tensor._make(data.astype(dtype or np.int64))
 
 

@@ -33,12 +33,36 @@ def _as_array(key: str, value: Any) -> np.ndarray:
     return value if value.flags.c_contiguous else value.copy(order="C")  # keeps 0-d 0-d
 
 
+def _key(key: Any) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"save: state dict keys must be strings, got {key!r} "
+                        f"({type(key).__name__})")
+    return key
+
+
+def _metadata(metadata: Mapping[str, str] | None) -> dict[str, str] | None:
+    if not metadata:
+        return None
+    if not isinstance(metadata, Mapping):
+        raise TypeError(f"save: metadata must be a dict of strings, got "
+                        f"{type(metadata).__name__}")
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"save: metadata must map strings to strings; {key!r} maps to "
+                            f"{value!r} ({type(value).__name__}); convert it with str() or "
+                            "json.dumps()")
+    return dict(metadata)
+
+
 def save(state_dict: Mapping[str, Any], path: str | os.PathLike,
          metadata: Mapping[str, str] | None = None) -> None:
     """Write ``state_dict`` (name → Tensor or ndarray) to ``path`` in safetensors format,
     atomically. ``metadata`` is an optional dict of strings stored in the header."""
-    arrays = {key: _as_array(key, value) for key, value in state_dict.items()}
-    payload = _encode(arrays, metadata=dict(metadata) if metadata else None)
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"save: expected a state dict (a mapping of names to tensors), got "
+                        f"{type(state_dict).__name__}")
+    arrays = {_key(key): _as_array(key, value) for key, value in state_dict.items()}
+    payload = _encode(arrays, metadata=_metadata(metadata))
     atomic_write_bytes(path, payload)
 
 

@@ -384,6 +384,7 @@ def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False)
         _accumulate_grad(root, _run_tensor_hooks(root, seed))
         return
     grads: dict = {root._ctx: _node_slot(root._ctx, seed, root._index, None)}
+    hooked_leaves: dict[int, list] = {}  # leaves with hooks: [leaf, summed gradient]
     anomaly = STATE.anomaly_enabled
     with no_grad():
         for node in reversed(_topological_order(root._ctx)):
@@ -399,7 +400,9 @@ def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False)
                 _check_finite(node, g_in)
             if not retain_graph:
                 node.release()
-            _send_to_parents(node, g_in, grads)
+            _send_to_parents(node, g_in, grads, hooked_leaves)
+        for leaf, g in hooked_leaves.values():  # each leaf's hooks see its whole gradient
+            _accumulate_grad(leaf, _run_tensor_hooks(leaf, g))
 
 
 def _freed_graph_error(node: Any) -> RuntimeError:
@@ -438,8 +441,10 @@ def _hooked_output_grads(node: Any, g_out: Any) -> Any:
     return g_out
 
 
-def _send_to_parents(node: Any, g_in: tuple, grads: dict) -> None:
-    """Hand each input its gradient: leaves accumulate it, other nodes wait for the rest."""
+def _send_to_parents(node: Any, g_in: tuple, grads: dict, hooked_leaves: dict) -> None:
+    """Hand each input its gradient: leaves accumulate it (a leaf with hooks collects the
+    sum over all its uses first, so its hooks run once, as in PyTorch), other nodes wait
+    for the rest."""
     handed_out: set[int] = set()  # ids of arrays already given to an input of this node
     for parent, g in zip(node.parents, g_in):
         if parent is None or g is None:
@@ -452,8 +457,10 @@ def _send_to_parents(node: Any, g_in: tuple, grads: dict) -> None:
         pnode = parent._ctx
         if pnode is None:
             if parent._hooks:
-                g = _run_tensor_hooks(parent, g)
-            _accumulate_grad(parent, g)
+                slot = hooked_leaves.setdefault(id(parent), [parent, None])
+                slot[1] = g if slot[1] is None else slot[1] + g
+            else:
+                _accumulate_grad(parent, g)
         else:
             if g.dtype != parent.data.dtype:
                 g = g.astype(parent.data.dtype)

@@ -269,3 +269,24 @@ def test_grad_fn_and_repr_of_graph_nodes():
     assert "grad_fn=<MulBackward>" in repr(y)
     with pytest.raises(RuntimeError, match="only change requires_grad of leaf"):
         y.requires_grad_(False)
+
+
+@pytest.mark.parametrize("hook", [lambda g: g.clamp(max=2.5), lambda g: g * g,
+                                  lambda g: None])
+def test_a_leaf_hook_runs_once_on_the_gradient_summed_over_all_uses(hook):
+    """x feeds two consumers (x·2 and x·3): PyTorch calls the hook once with 5, not with 3
+    and then 2 — a nonlinear hook (clamp, square) tells the two apart."""
+    from tests.oracle import torch
+
+    results = []
+    for lib in (tamrin, torch):
+        x = lib.tensor([1.0, -0.5], dtype=lib.float64, requires_grad=True)
+        seen = []
+        x.register_hook(lambda g, seen=seen: (seen.append(g.detach().numpy().copy()),
+                                              hook(g))[1])
+        (x * 2 + x * 3).sum().backward()
+        results.append((seen, x.grad.detach().numpy()))
+    (t_seen, t_grad), (p_seen, p_grad) = results
+    assert len(t_seen) == len(p_seen) == 1
+    np.testing.assert_allclose(t_seen[0], p_seen[0])
+    np.testing.assert_allclose(t_grad, p_grad)

@@ -1,9 +1,8 @@
-"""IDX reading and validation, (Fashion-)MNIST discovery and download, bundled and
-synthetic sets."""
+"""IDX reading and validation, (Fashion-)MNIST from their data sets, bundled and
+synthetic sets (the chain of places and sources is tested in test_fetch.py)."""
 
 import gzip
 import hashlib
-import os
 
 import numpy as np
 import pytest
@@ -11,9 +10,8 @@ import pytest
 import tamrin
 from tamrin.data import datasets as D
 from tamrin.data import synthetic as S
+from tamrin.data.fetch import DataFile, FileDataSet
 from tamrin.data.idx import IDXError, read_idx, write_idx
-
-FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 @pytest.fixture
@@ -57,61 +55,77 @@ def _write_tiny_set(folder, n=6, label_max=9):
                   np.arange(n, dtype=np.uint8) % (label_max + 1))
 
 
-def test_mnist_reads_files_from_the_data_directory(data_home):
-    _write_tiny_set(data_home / "mnist")
-    bunch = D.load_mnist(train=False, download=False)
+# An MNIST-like set without checksums, to test the loader on files written here.
+TINY = FileDataSet("tiny-mnist", "tiny", "MIT", tuple(
+    DataFile(f"{p}-{kind}-idx{d}-ubyte.gz") for p in ("train", "t10k")
+    for kind, d in (("images", 3), ("labels", 1))))
+
+
+def test_an_idx_set_reads_files_from_the_data_directory(data_home):
+    _write_tiny_set(data_home / "tiny-mnist")
+    bunch = D.load_idx_set(TINY, D.DIGIT_CLASSES, train=False, download=False)
     assert bunch.data.shape == (6, 28, 28) and bunch.data.dtype == np.uint8
     assert bunch.target.tolist() == [0, 1, 2, 3, 4, 5] and bunch.target_names[3] == "3"
 
 
-def test_mismatched_image_and_label_files_are_an_error(data_home):
-    _write_tiny_set(data_home / "mnist")
-    write_idx(data_home / "mnist" / "train-labels-idx1-ubyte.gz", np.zeros(5, np.uint8))
+def test_mismatched_or_out_of_range_files_are_an_error(data_home):
+    _write_tiny_set(data_home / "tiny-mnist")
+    write_idx(data_home / "tiny-mnist" / "train-labels-idx1-ubyte.gz", np.zeros(5, np.uint8))
     with pytest.raises(IDXError, match="do not match"):
+        D.load_idx_set(TINY, D.DIGIT_CLASSES, download=False)
+    write_idx(data_home / "tiny-mnist" / "t10k-labels-idx1-ubyte.gz",
+              np.full(6, 10, np.uint8))
+    with pytest.raises(IDXError, match="expected 0..9"):
+        D.load_idx_set(TINY, D.DIGIT_CLASSES, train=False, download=False)
+    write_idx(data_home / "tiny-mnist" / "t10k-images-idx3-ubyte.gz",
+              np.zeros((6, 28, 28), np.int16))
+    with pytest.raises(IDXError, match="expected uint8 pixels"):
+        D.load_idx_set(TINY, D.DIGIT_CLASSES, train=False, download=False)
+
+
+def test_missing_files_name_the_fetch_command(data_home):
+    with pytest.raises(FileNotFoundError, match="tamrin data fetch mnist"):
         D.load_mnist(download=False)
 
 
-def test_missing_files_give_a_clear_error(data_home, monkeypatch):
-    monkeypatch.setattr(D, "FASHION_MNIST", D.IDXSource(
-        "fashion-mnist", D.FASHION_MNIST.classes, (), {}, (), D.FASHION_MNIST.install_hint))
-    with pytest.raises(FileNotFoundError, match="apt-get install -y dataset-fashion-mnist"):
-        D.load_fashion_mnist(download=False)
+def test_mnist_originals_are_md5_checked(data_home):
+    _write_tiny_set(data_home / "mnist")  # not the official files: their MD5 differs
+    from tamrin.data.registry import MNIST
+
+    assert not all(c.state == "verified" for c in MNIST.verify())
+    with pytest.raises(OSError, match="MD5"):
+        D.read_set_file(MNIST, "train-images-idx3-ubyte.gz", download=False)
 
 
-def test_download_from_a_mirror_is_md5_checked_and_atomic(data_home, tmp_path, monkeypatch):
-    mirror = tmp_path / "mirror"
-    _write_tiny_set(mirror)
-    md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in mirror.iterdir()}
-    source = D.IDXSource("mnist", D.MNIST.classes,
-                         ("file:///nonexistent/", mirror.as_uri() + "/"), md5)
-    monkeypatch.setattr(D, "MNIST", source)
-    bunch = D.load_mnist(train=True)
-    assert bunch.data.shape == (6, 28, 28)
-    assert sorted(os.listdir(data_home / "mnist")) == [
-        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
-    bad = D.IDXSource("bad", D.MNIST.classes, (mirror.as_uri() + "/",),
-                      {k: "0" * 32 for k in md5})
-    with pytest.raises(FileNotFoundError, match="md5 mismatch"):
-        D.load_idx_set(bad, train=False)
-    assert not list((data_home / "bad").iterdir())  # no partial file is left behind
-
-
-def require_dataset(folder):
-    """Skip with the reason where a dataset is missing — but fail in CI, which installs it
-    (``.ci/run`` sets TAMRIN_REQUIRE_DATASETS=1)."""
-    if not os.path.isdir(folder):
-        reason = f"{folder} is missing (apt-get install -y dataset-fashion-mnist)"
-        if os.environ.get("TAMRIN_REQUIRE_DATASETS"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def test_fashion_mnist_from_the_debian_package(data_home):
-    require_dataset(FASHION_DIR)
-    test = D.load_fashion_mnist(train=False, download=False)
+def test_fashion_mnist_is_verified_and_complete():
+    """The real data set, as `make test` fetched it (no skip: a missing data set fails)."""
+    test = D.load_fashion_mnist(train=False)
     assert test.data.shape == (10000, 28, 28) and test.data.dtype == np.uint8
     np.testing.assert_array_equal(np.bincount(test.target), [1000] * 10)
     assert test.target_names[9] == "Ankle boot"
+    train = D.load_fashion_mnist(train=True)
+    assert train.data.shape == (60000, 28, 28)
+
+
+def test_idx_header_cannot_make_the_reader_allocate(tmp_path):
+    """A header that declares little but a file that holds much, or a size product that
+    overflows 64 bits, is rejected after reading only what the header justifies."""
+    bomb = bytes([0, 0, 8, 1]) + (1).to_bytes(4, "big") + b"\0" * (64 << 20)
+    (tmp_path / "bomb.idx.gz").write_bytes(gzip.compress(bomb, compresslevel=1))
+    with pytest.raises(IDXError, match="more than 1"):
+        read_idx(tmp_path / "bomb.idx.gz")
+    huge = bytes([0, 0, 8, 4]) + (65536).to_bytes(4, "big") * 4 + b"\0" * 16
+    (tmp_path / "huge.idx").write_bytes(huge)
+    with pytest.raises(IDXError, match="needs 18446744073709551616 payload bytes"):
+        read_idx(tmp_path / "huge.idx")
+
+
+def test_idx_checksum_is_checked(tmp_path):
+    write_idx(tmp_path / "a.idx.gz", np.zeros((2, 3), np.uint8))
+    with pytest.raises(IDXError, match="SHA-256"):
+        read_idx(tmp_path / "a.idx.gz", sha256="0" * 64)
+    good = hashlib.sha256(gzip.decompress((tmp_path / "a.idx.gz").read_bytes())).hexdigest()
+    assert read_idx(tmp_path / "a.idx.gz", sha256=good).shape == (2, 3)
 
 
 def test_sklearn_bundled_sets():

@@ -56,10 +56,27 @@ def test_new_course_uses_the_worked_examples(course_dir):
     assert assignment.problems["precision-recall"] == {"tp": 3, "fp": 2, "fn": 1, "tn": 4}
 
 
-@pytest.mark.parametrize("args", [["--seed", "1", "--problems", "nope"], ["--seed", "-1"]])
+def exit_code(argv: list[str]) -> int:
+    """``main``'s exit status, also when argparse exits on a usage error."""
+    try:
+        return main(argv)
+    except SystemExit as e:
+        return e.code
+
+
+@pytest.mark.parametrize("args", [["--seed", "1", "--problems", "nope"], ["--seed", "-1"],
+                                  ["--seed", "x"], ["--course", "--seed", "1"], []])
 def test_new_refuses_bad_arguments(tmp_path, capsys, args):
-    assert main(["homework", "new", *args, "--out", str(tmp_path / "x")]) == 2
+    assert exit_code(["homework", "new", *args, "--out", str(tmp_path / "x")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("rtol", ["0", "1", "nan", "-1e-3"])
+def test_check_and_grade_refuse_a_bad_tolerance(course_dir, tmp_path, capsys, rtol):
+    assert exit_code(["homework", "check", str(course_dir / "answers.toml"), "--rtol", rtol]) == 2
+    assert exit_code(["homework", "grade", str(course_dir), "--out", str(tmp_path),
+                      "--rtol", rtol]) == 2
+    assert capsys.readouterr().err.count("\n") == 2
 
 
 def test_solve_writes_the_solution_and_a_full_marks_answers_file(course_dir, capsys):

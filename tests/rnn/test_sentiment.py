@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tamrin.data import sentiment
-from tamrin.data.cache import data_dir
+from tamrin.data.registry import SENTIMENT
 
 
 def test_cutoffs_are_right_inclusive():
@@ -33,11 +33,18 @@ def test_class_counts_and_fixed_split(sentiment_data):
 def test_licence_and_citation_are_kept(sentiment_data):
     assert "MIT" in sentiment_data.license and "C.J. Hutto" in sentiment_data.license
     assert "ICWSM" in sentiment_data.citation
-    folder = data_dir() / "sentiment"
-    assert (folder / "LICENSE.txt").exists() and (folder / "NOTICE.txt").exists()
+    assert [c.state for c in SENTIMENT.verify()] == ["verified", "verified"]
 
 
-def test_missing_file_without_download_says_what_to_run(tmp_path):
-    with pytest.raises(FileNotFoundError, match="pip download --no-deps --no-binary=:all: "
-                                                "vaderSentiment==3.3.2 -d"):
+def test_missing_file_without_download_says_what_to_run(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
         sentiment.load_sentiment(root=tmp_path, download=False)
+    monkeypatch.delenv("TAMRIN_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))
+    with pytest.raises(FileNotFoundError, match="tamrin data fetch sentiment"):
+        sentiment.load_sentiment(download=False)
+
+
+def test_the_source_is_the_pinned_sdist():
+    (source,) = SENTIMENT.sources
+    assert "vaderSentiment==3.3.2" in source.command("DIR")

@@ -50,7 +50,11 @@ class TensorDataset(Dataset):
         self.target_transform = target_transform
 
     def __getitem__(self, index: int) -> tuple[Any, ...]:
-        sample = [t.data[index] for t in self.tensors]
+        n = len(self)
+        if isinstance(index, (int, np.integer)) and not -n <= index < n:
+            raise IndexError(f"TensorDataset: index {index} is out of range for a dataset of "
+                             f"{n} samples")
+        sample = [t.numpy()[index] for t in self.tensors]
         if self.transform is not None:
             sample[0] = self.transform(sample[0])
         if self.target_transform is not None:
@@ -69,6 +73,9 @@ class Subset(Dataset):
         self.indices = [int(i) for i in np.asarray(indices).ravel()]
 
     def __getitem__(self, index: int) -> Any:
+        if isinstance(index, (int, np.integer)) and not -len(self) <= index < len(self):
+            raise IndexError(f"Subset: index {index} is out of range for a subset of "
+                             f"{len(self)} samples")
         return self.dataset[self.indices[index]]
 
     def __len__(self) -> int:

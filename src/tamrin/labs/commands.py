@@ -32,8 +32,17 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"tamrin labs run: {exc.args[0]}", file=sys.stderr)
         return 2
+    _writable(Path(args.out))
     results = run_labs(labs, quick=args.quick, seed=args.seed, out_dir=args.out, jobs=args.jobs)
     return _finish(list(zip(labs, results)), Path(args.out))
+
+
+def _writable(out: Path) -> None:
+    """Create the output folder now, so a bad --out fails before any lab runs."""
+    out.mkdir(parents=True, exist_ok=True)
+    probe = out / ".tamrin-write-test"
+    probe.write_bytes(b"")
+    probe.unlink()
 
 
 def report(args: argparse.Namespace) -> int:
@@ -48,6 +57,7 @@ def report(args: argparse.Namespace) -> int:
             return 2
         return _finish(pairs, out)
     labs = registry.all_labs()
+    _writable(out)
     results = run_labs(labs, quick=not args.full, seed=args.seed, out_dir=out, jobs=args.jobs)
     return _finish(list(zip(labs, results)), out)
 

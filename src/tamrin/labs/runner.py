@@ -28,10 +28,10 @@ import tamrin
 from tamrin.atomic import atomic_write_bytes
 from tamrin.labs import registry
 from tamrin.labs.lab import ERROR, NOT_AVAILABLE, Evidence, Lab, Numbers, Result
+from tamrin.validation import MAX_SEED
 
 RESULTS_FILE = "results.json"
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-MAX_SEED = 2**63 - 1  # seeds are non-negative 64-bit integers (NumPy's SeedSequence takes any)
 
 Progress = Callable[[int, int, Result], None]
 

@@ -36,6 +36,6 @@ from tamrin.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from tamrin.nn.parameter import Parameter
 from tamrin.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tamrin.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
-from tamrin.nn.spec import SpecError, from_spec
-from tamrin.nn.summary import LayerSummary, ModelSummary, summary
+from tamrin.nn.spec import PlannedLayer, SpecError, from_spec, plan
+from tamrin.nn.summary import LayerSummary, ModelSummary, summarize_spec, summary
 from tamrin.nn.upsample import Upsample

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from tamrin import validation
 from tamrin.nn import init
 from tamrin.nn.module import Module
-from tamrin.nn.parameter import Parameter
+from tamrin.nn.parameter import empty_parameter
 from tamrin.ops.conv import conv2d, conv_transpose2d, pair
 from tamrin.tensor import Tensor
+
+
+def _per_group(channels: Any, groups: Any) -> Any:
+    """Channels per group for the weight's shape (the base class checks both values)."""
+    both_ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (channels, groups))
+    return channels // groups if both_ints and groups >= 1 else channels
 
 
 class _ConvBase(Module):
@@ -24,7 +29,9 @@ class _ConvBase(Module):
                  stride: Any, padding: Any, dilation: Any, groups: int, bias: bool,
                  padding_mode: str, weight_shape: tuple[int, int], dtype: Any) -> None:
         super().__init__()
-        if groups < 1 or in_channels % groups or out_channels % groups:
+        validation.size((out_channels, in_channels), name)
+        groups = validation.integer(groups, "groups", name, low=1)
+        if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: groups={groups} must divide in_channels={in_channels} "
                              f"and out_channels={out_channels}")
         if padding_mode != "zeros":
@@ -36,10 +43,9 @@ class _ConvBase(Module):
         self.padding = padding if isinstance(padding, str) else pair(padding, "padding", name)
         self.dilation = pair(dilation, "dilation", name, 1)
         self.groups, self.padding_mode = groups, padding_mode
-        dtype = np.dtype(dtype or np.float32)
-        self.weight = Parameter(np.empty(weight_shape + self.kernel_size, dtype))
+        self.weight = empty_parameter(weight_shape + self.kernel_size, dtype, name)
         if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype))
+            self.bias = empty_parameter((out_channels,), dtype, name)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -78,7 +84,7 @@ class Conv2d(_ConvBase):
                              f"got {padding!r}")
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding,
                          dilation, groups, bias, padding_mode,
-                         (out_channels, in_channels // max(groups, 1)), dtype)
+                         (out_channels, _per_group(in_channels, groups)), dtype)
         if padding == "same" and self.stride != (1, 1):
             raise ValueError(f"Conv2d: padding='same' is not supported for strided "
                              f"convolutions (stride {self.stride})")
@@ -104,7 +110,7 @@ class ConvTranspose2d(_ConvBase):
                              f"{padding!r}")
         super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, stride,
                          padding, dilation, groups, bias, padding_mode,
-                         (in_channels, out_channels // max(groups, 1)), dtype)
+                         (in_channels, _per_group(out_channels, groups)), dtype)
         self.output_padding = pair(output_padding, "output_padding", "ConvTranspose2d")
 
     def forward(self, input: Tensor) -> Tensor:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tamrin.nn import init
 from tamrin.nn.module import Module
-from tamrin.nn.parameter import Parameter
+from tamrin.nn.parameter import empty_parameter
 from tamrin.ops.embedding import embedding
 from tamrin.tensor import Tensor
 
@@ -29,8 +27,7 @@ class Embedding(Module):
             padding_idx += num_embeddings
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim),
-                                         np.dtype(dtype or np.float32)))
+        self.weight = empty_parameter((num_embeddings, embedding_dim), dtype, "Embedding")
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

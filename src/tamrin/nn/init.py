@@ -9,6 +9,7 @@ scheme is stated in its docstring; U(−b, b) has variance b²/3.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,15 @@ def _fan(tensor: Tensor, mode: str, op: str = "init") -> int:
         raise ValueError(f"{op}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
+
+
+def _empty(tensor: Tensor, op: str) -> bool:
+    """True (with PyTorch's warning) for a tensor with no elements, which init leaves alone."""
+    if tensor.numel() == 0:
+        warnings.warn(f"{op}: initializing zero-element tensors is a no-op", UserWarning,
+                      stacklevel=3)
+        return True
+    return False
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
@@ -117,7 +127,10 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu") -> Tensor:
     """He uniform: U(−b, b), b = gain·√(3/fan); Var = gain²/fan (= 2/fan_in for ReLU).
-    ``a`` is the leaky-ReLU slope used by the gain; ``mode`` picks fan_in or fan_out."""
+    ``a`` is the leaky-ReLU slope used by the gain; ``mode`` picks fan_in or fan_out.
+    A tensor with no elements is left as it is (as PyTorch, with the same warning)."""
+    if _empty(tensor, "kaiming_uniform_"):
+        return tensor
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode,
                                                                    "kaiming_uniform_"))
     return uniform_(tensor, -bound, bound)
@@ -126,6 +139,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu") -> Tensor:
     """He normal: N(0, σ²), σ² = gain²/fan (= 2/fan_in for ReLU)."""
+    if _empty(tensor, "kaiming_normal_"):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_normal_"))
     return normal_(tensor, 0.0, std)
 

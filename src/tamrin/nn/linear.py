@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tamrin.nn import init
 from tamrin.nn.module import Module
-from tamrin.nn.parameter import Parameter
+from tamrin.nn.parameter import empty_parameter
 from tamrin.ops.linear import linear
 from tamrin.tensor import Tensor
 
@@ -34,10 +32,9 @@ class Linear(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        dtype = np.dtype(dtype or np.float32)
-        self.weight = Parameter(np.empty((out_features, in_features), dtype))
+        self.weight = empty_parameter((out_features, in_features), dtype, "Linear")
         if bias:
-            self.bias = Parameter(np.empty(out_features, dtype))
+            self.bias = empty_parameter((out_features,), dtype, "Linear")
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

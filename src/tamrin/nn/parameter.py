@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin import validation
 from tamrin.tensor import Tensor, as_array
 
 
@@ -33,3 +34,9 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def empty_parameter(shape: tuple, dtype: Any, where: str) -> Parameter:
+    """An uninitialised Parameter of ``shape`` — non-negative integer sizes, checked and
+    named after the layer ``where`` (a negative size is a RuntimeError, as PyTorch)."""
+    return Parameter(np.empty(validation.size(shape, where), np.dtype(dtype or np.float32)))

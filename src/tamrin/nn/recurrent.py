@@ -23,7 +23,7 @@ import numpy as np
 
 from tamrin.nn import init
 from tamrin.nn.module import Module
-from tamrin.nn.parameter import Parameter
+from tamrin.nn.parameter import Parameter, empty_parameter
 from tamrin.ops.dropout import dropout
 from tamrin.ops.linear import linear
 from tamrin.ops.recurrent import gru_step, lstm_step, rnn_step, split_steps, unbind
@@ -42,7 +42,7 @@ def _reset_uniform(module: Module, hidden_size: int) -> None:
 
 
 def _empty_parameter(*shape: int) -> Parameter:
-    return Parameter(np.empty(shape, np.float32))
+    return empty_parameter(shape, np.float32, "recurrent layer")
 
 
 def _project(x: Tensor, w_ih: Tensor, b_ih: Tensor | None) -> Tensor:

@@ -1,7 +1,9 @@
 """``summary(model, input_shape)``: per layer the output shape, weight, bias and parameter
 counts, and the totals — as a table (``print(summary(...))``) and as data.
 
-The shapes come from one forward pass of a zero input with a batch of 1 (in eval mode, under
+``summarize_spec(spec, input_shape)`` does the same for a network in the course's notation
+without building it (shapes and counts are computed from the spec). For any other model,
+the shapes come from one forward pass of a zero input with a batch of 1 (in eval mode, under
 ``no_grad``, so nothing is learnt and batch-norm statistics are not touched); every module
 without children is a row (a module called twice appears twice). Counting conv weights needs
 the input channels: a 5×5 conv from 32 to 64 channels has 5·5·32·64 = 51,200 weights and
@@ -10,14 +12,16 @@ the input channels: a 5×5 conv from 32 to 64 channels has 5·5·32·64 = 51,200
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from tamrin import validation
 from tamrin.grad_mode import no_grad
 from tamrin.nn.module import Module
-from tamrin.nn.spec import format_shape
+from tamrin.nn.spec import format_shape, plan
 from tamrin.tensor import Tensor
 
 
@@ -84,10 +88,31 @@ def _counts(module: Module, recurse: bool) -> tuple[int, int, int]:
     return weights, biases, trainable
 
 
+def summarize_spec(spec: str, input_shape: Sequence[int]) -> ModelSummary:
+    """The summary of a course-notation ``spec`` (see ``from_spec``) computed from its plan:
+    no module is built and no array allocated, so any size is summarised instantly. The
+    rows equal ``summary(from_spec(spec, input_shape), input_shape)``'s."""
+    layers = plan(spec, input_shape)
+    rows = [LayerSummary(str(i), p.type, p.output_shape, p.weights, p.biases,
+                         p.weights + p.biases) for i, p in enumerate(layers)]
+    weights = sum(p.weights for p in layers)
+    biases = sum(p.biases for p in layers)
+    return ModelSummary(tuple(int(n) for n in input_shape), rows, weights + biases,
+                        weights + biases, weights, biases)
+
+
+MAX_INPUT_ELEMENTS = 50_000_000  # 200 MB of float32: summary's probe input stays below it
+
+
 def summary(model: Module, input_shape: Sequence[int]) -> ModelSummary:
     """Run ``model`` on a zero input of ``input_shape`` (no batch axis) and tabulate each
     leaf module's output shape and parameter counts (see the module docstring)."""
-    input_shape = tuple(int(n) for n in input_shape)
+    input_shape = validation.size(tuple(input_shape), "summary")
+    if math.prod(input_shape) > MAX_INPUT_ELEMENTS:
+        raise ValueError(f"summary: an input of shape {format_shape(input_shape)} has "
+                         f"{math.prod(input_shape):,} elements, more than the "
+                         f"{MAX_INPUT_ELEMENTS:,} summary probes with; for a network in the "
+                         "course's notation use summarize_spec, which needs no forward pass")
     rows: list[LayerSummary] = []
     handles = []
     for name, module in model.named_modules():
@@ -99,6 +124,9 @@ def summary(model: Module, input_shape: Sequence[int]) -> ModelSummary:
     try:
         with no_grad():
             model(Tensor(np.zeros((1, *input_shape), dtype=dtype)))
+    except MemoryError:
+        raise ValueError(f"summary: the forward pass on a {format_shape(input_shape)} input "
+                         "needs more memory than there is") from None
     finally:
         for handle in handles:
             handle.remove()

@@ -225,6 +225,9 @@ def _extreme(a: Tensor, dim: int | None, keepdim: bool, smallest: bool) -> Any:
         raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
         return Amax.apply(a, axes=None, keepdim=False, smallest=smallest)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int (one dimension: {name} returns values "
+                        f"and indices), got {dim!r}; a{name} reduces over several dims")
     if a.ndim == 0:  # a 0-d tensor is its own extreme, at index 0 (as a 1-element vector)
         normalize_dims(dim, 0, name)
         return _extreme(reshape(a, (1,)), 0, False, smallest)

@@ -31,7 +31,8 @@ class Adam(Optimizer):
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False, bias_correction: bool = True,
                  nan_policy: str = "raise") -> None:
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+        betas = tuple(betas) if isinstance(betas, list) else betas  # checked by Optimizer
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize,
                     "decoupled_weight_decay": decoupled_weight_decay,
                     "bias_correction": bias_correction}

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin import validation
 from tamrin.grad_mode import enable_grad
 from tamrin.tensor import Tensor
 
@@ -118,16 +119,26 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
-        """Raise a ValueError naming any hyper-parameter outside its valid range."""
+        """Raise an error naming any hyper-parameter that is not a number (TypeError), is
+        NaN or lies outside its valid range (ValueError)."""
         name = type(self).__name__
         for key, (test, meaning) in _RULES.items():
-            if key in options and not test(options[key]):
+            if key not in options:
+                continue
+            value = validation.real(options[key], key, f"{name}{where}", finite=False)
+            if not test(value):
                 raise ValueError(f"{name}: invalid {key}={options[key]!r}{where}; "
                                  f"{key} must be {meaning}")
-        for i, beta in enumerate(options.get("betas", ())):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name}: invalid betas[{i}]={beta!r}{where}; "
-                                 "each beta must be in [0, 1)")
+        if "betas" in options:
+            betas = options["betas"]
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise ValueError(f"{name}: betas must be a pair (β₁, β₂){where}, got "
+                                 f"{betas!r}")
+            for i, beta in enumerate(betas):
+                value = validation.real(beta, f"betas[{i}]", f"{name}{where}")
+                if not 0.0 <= value < 1.0:
+                    raise ValueError(f"{name}: invalid betas[{i}]={beta!r}{where}; "
+                                     "each beta must be in [0, 1)")
 
     def _check_disjoint(self, params: list[Tensor], index: int) -> None:
         seen: dict[int, int] = {}
@@ -233,22 +244,25 @@ class Optimizer:
                                  f"{len(saved['params'])} parameters in the state dict but "
                                  f"{len(group['params'])} in the optimizer")
             params.update(zip(saved["params"], group["params"]))
-        self.state = defaultdict(dict)
-        for key, saved_state in state_dict["state"].items():
-            if key not in params:
-                raise ValueError(f"load_state_dict: the state dict has state for parameter "
-                                 f"{key!r}, which no parameter group lists")
-            p = params[key]
-            self.state[p] = {name: _restore(value, p, name, key)
-                             for name, value in saved_state.items()}
-        for g, saved in enumerate(saved_groups):
+        groups = []
+        for g, saved in enumerate(saved_groups):  # check everything before changing anything
             group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
             group["params"] = self.param_groups[g]["params"]
             if "param_names" in self.param_groups[g] and "param_names" not in group:
                 group["param_names"] = self.param_groups[g]["param_names"]
             for name, default in self.defaults.items():  # options PyTorch lacks (l1 …)
                 group.setdefault(name, default)
-            self.param_groups[g] = group
+            self._check_options(group, f" (param group {g} of the loaded state dict)")
+            groups.append(group)
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for key, saved_state in state_dict["state"].items():
+            if key not in params:
+                raise ValueError(f"load_state_dict: the state dict has state for parameter "
+                                 f"{key!r}, which no parameter group lists")
+            p = params[key]
+            state[p] = {name: _restore(value, p, name, key)
+                        for name, value in saved_state.items()}
+        self.state, self.param_groups = state, groups
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

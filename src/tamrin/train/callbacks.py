@@ -150,9 +150,13 @@ class ModelCheckpoint(Callback):
         self._improved = self.save_best and self.tracker.update(logs, run.epoch)
 
     def on_epoch_complete(self, run: Run) -> None:
+        """Write best (if improved) *before* last: a crash between the two leaves last at
+        the previous epoch, whose tracker does not yet count the new best, so the resumed
+        run redoes the epoch and writes best again — never a last that claims a best
+        that was not written."""
         self.dirpath.mkdir(parents=True, exist_ok=True)
-        targets = [p for p, due in ((self.last_path, self.save_last),
-                                    (self.best_path, self._improved)) if due]
+        targets = [p for p, due in ((self.best_path, self._improved),
+                                    (self.last_path, self.save_last)) if due]
         for path in targets:
             save_checkpoint(path, run.model, run.optimizer, run.scheduler, epoch=run.epoch,
                             state=run.state_dict(), metadata=self.metadata)

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from tamrin.atomic import atomic_write_bytes
+
 
 @dataclass
 class History:
@@ -33,10 +35,7 @@ class History:
 
     def save_json(self, path: str | os.PathLike) -> None:
         """Write the history as JSON (non-finite numbers as NaN/Infinity)."""
-        tmp = f"{os.fspath(path)}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(self.to_dict(), f, indent=1)
-        os.replace(tmp, path)
+        atomic_write_bytes(path, json.dumps(self.to_dict(), indent=1).encode("utf-8"))
 
     @classmethod
     def load_json(cls, path: str | os.PathLike) -> History:
