@@ -221,6 +221,61 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+@subcommand
+def _add_homework(sub: argparse._SubParsersAction) -> None:
+    """``tamrin homework list | new | solve | check | grade``."""
+    hw = sub.add_parser("homework", help="the course's exercises: per-student variants, "
+                        "worked solutions, a checker that names the mistake")
+    actions = hw.add_subparsers(dest="homework_command", metavar="ACTION", required=True)
+    actions.add_parser("list", help="the problem types and the mistakes each one names") \
+        .set_defaults(func=_homework("list_problems"))
+    new = actions.add_parser("new", help="write problems.md/.html, problem.json and an "
+                             "empty answers.toml")
+    which = new.add_mutually_exclusive_group()
+    which.add_argument("--problems", metavar="ID,...", help="problem ids (see `list`)")
+    which.add_argument("--all", action="store_true", help="every problem (the default)")
+    numbers = new.add_mutually_exclusive_group(required=True)
+    numbers.add_argument("--seed", type=SEED, help="the variant: numbers drawn from this seed")
+    numbers.add_argument("--course", action="store_true", help="the course's own numbers")
+    new.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    new.add_argument("--force", action="store_true", help="overwrite an existing answers.toml")
+    new.set_defaults(func=_homework("new"))
+    solve = actions.add_parser("solve", help="the worked solution and a correct answers file")
+    solve.add_argument("dir", metavar="DIR", help="folder with problem.json (or the file)")
+    solve.add_argument("--format", choices=("md", "html"), default="md")
+    solve.set_defaults(func=_homework("solve"))
+    check = actions.add_parser("check", help="mark an answers file and name the mistakes "
+                               "(exit 0 all correct, 1 some wrong, 2 unreadable)")
+    check.add_argument("answers", metavar="ANSWERS.toml")
+    check.add_argument("--problem", metavar="FILE", help="the problem.json (default: beside "
+                       "the answers, or the file's `problem` key)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_rtol(check)
+    check.set_defaults(func=_homework("check"))
+    grade = actions.add_parser("grade", help="grade a folder of answers files: grades.csv "
+                               "and summary.html")
+    grade.add_argument("folder", metavar="DIR_OF_ANSWER_FILES")
+    grade.add_argument("--out", required=True, metavar="DIR")
+    _add_rtol(grade)
+    grade.set_defaults(func=_homework("grade"))
+
+
+def _add_rtol(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rtol", type=_number(float, 0, 1, True, True), default=1e-3,
+                        help="relative tolerance of a correct answer, in (0, 1) (default 1e-3)")
+
+
+def _homework(handler: str) -> Callable[[argparse.Namespace], int]:
+    """A handler that imports ``tamrin.homework.commands`` only when the command runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        from tamrin.homework import commands
+
+        return getattr(commands, handler)(args)
+
+    return run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
