@@ -173,6 +173,28 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+@subcommand
+def _add_playground(sub: argparse._SubParsersAction) -> None:
+    """``tamrin playground [--port N] [--host H] [--open]``: the live web page."""
+    pg = sub.add_parser("playground", help="a local web page: train a network live and watch "
+                        "its loss, decision boundary, gradients and activations")
+    pg.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
+    pg.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1: this machine only)")
+    pg.add_argument("--open", action="store_true", help="open the page in a web browser")
+    pg.set_defaults(func=_playground)
+
+
+def _playground(args: argparse.Namespace) -> int:
+    try:
+        from tamrin.playground.server import serve
+    except ImportError as err:
+        print(f"tamrin playground needs the web packages ({err.name} is missing): "
+              "pip install 'tamrin[web]'", file=sys.stderr)
+        return 2
+    return serve(args.host, args.port, args.open)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -1,0 +1,119 @@
+"""The training worker: one process per run, driven over a pipe by the web server.
+
+Messages from the server are ``(command, id)`` with command ``start``, ``pause``, ``step`` or
+``close``; each is answered ``("ack", id, error)`` once applied (error: None, or why the
+command could not be done). The worker sends ``("scene", json)`` once, then
+``("snapshot", meta, point_json, views_json)`` after every change and, while running,
+every ``SNAPSHOT_INTERVAL_S``; ``("failed", message)`` if the run cannot even be built.
+
+Running in its own process gives each session its own GIL and its own copy of the library's
+random generator (so a seed reproduces a run however many sessions train at once), and lets
+the server stop a run that hangs. The worker ends when told to, or when the server is gone
+(its end of the pipe closes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import time
+import warnings
+from multiprocessing.connection import Connection
+from typing import Any
+
+from tamrin.playground import limits
+from tamrin.playground.config import Config
+from tamrin.playground.trainer import Trainer, TrainingStopped
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+class Worker:
+    """Applies the server's commands to one ``Trainer`` and reports what it did."""
+
+    def __init__(self, conn: Connection, trainer: Trainer) -> None:
+        self.conn = conn
+        self.trainer = trainer
+        self.running = False
+        self.error: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "stopped" if self.error else "running" if self.running else "paused"
+
+    def publish(self) -> None:
+        """Send the current step's history point and views."""
+        meta = {"status": self.status, "step": self.trainer.steps,
+                "epoch": round(self.trainer.epoch, 3), "error": self.error}
+        self.conn.send(("snapshot", meta, _json(self.trainer.record()),
+                        _json(self.trainer.views())))
+
+    def _train(self, steps: int | None = None, seconds: float = 0.0) -> None:
+        """``steps`` updates, or as many as fit in ``seconds``; a failure stops the run."""
+        deadline = time.monotonic() + seconds
+        done = 0
+        try:
+            while (done < steps) if steps is not None else (time.monotonic() < deadline):
+                self.trainer.step()
+                done += 1
+        except TrainingStopped as err:
+            self.error, self.running = str(err), False
+        except Exception as err:   # a bug or an exhausted resource: say so, keep serving
+            self.error, self.running = f"training failed: {type(err).__name__}: {err}", False
+
+    def handle(self, command: str) -> str | None:
+        """Apply one command; returns why it was refused, or None."""
+        if command in ("start", "step") and self.error:
+            return f"training has stopped: {self.error}. Reset to start again"
+        if command == "start":
+            self.running = True
+        elif command == "pause":
+            self.running = False
+        elif command == "step":
+            self.running = False
+            self._train(steps=1)
+        else:
+            return f"unknown command {command!r}"
+        self.publish()
+        return None
+
+    def _receive(self) -> bool:
+        """Handle one message from the server; False when the worker should end."""
+        command, command_id = self.conn.recv()
+        if command == "close":
+            return False
+        self.conn.send(("ack", command_id, self.handle(command)))
+        return True
+
+    def serve(self) -> None:
+        """Train while running, answer commands between slices of training."""
+        self.publish()
+        while True:
+            if self.running:
+                while self.conn.poll():
+                    if not self._receive():
+                        return
+                self._train(seconds=limits.SNAPSHOT_INTERVAL_S)
+                self.publish()
+            elif not self._receive():
+                return
+
+
+def worker_main(conn: Connection, config: dict[str, Any]) -> None:
+    """The worker process's entry point: build the run from ``config`` and serve."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the server, which ends us
+    warnings.simplefilter("ignore", RuntimeWarning)  # overflow: the page reports divergence
+    with contextlib.suppress(AttributeError, OSError):   # no os.nice on Windows
+        os.nice(limits.WORKER_NICENESS)
+    try:
+        trainer = Trainer(Config(**config))
+        conn.send(("scene", _json(trainer.scene())))
+    except Exception as err:
+        conn.send(("failed", f"could not build the run: {type(err).__name__}: {err}"))
+        return
+    with contextlib.suppress(EOFError, OSError):     # EOF, broken pipe: the server has gone
+        Worker(conn, trainer).serve()
