@@ -84,8 +84,8 @@ class Trainer:
         loss = self._loss(self.data.x_train[idx], self.data.y_train[idx])
         value = loss.item()
         if not math.isfinite(value):
-            raise TrainingStopped(f"the loss became {value} at step {self.steps + 1}; the "
-                                  "weights have diverged: is the learning rate too large?")
+            raise TrainingStopped(f"the loss became {value} at step {self.steps + 1}: the "
+                                  "weights diverged (a learning rate too large for this model)")
         self.optimizer.zero_grad()
         loss.backward()
         try:

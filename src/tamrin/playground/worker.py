@@ -68,7 +68,7 @@ class Worker:
     def handle(self, command: str) -> str | None:
         """Apply one command; returns why it was refused, or None."""
         if command in ("start", "step") and self.error:
-            return f"training has stopped: {self.error}. Reset to start again"
+            return f"training has stopped: {self.error}; reset to start again"
         if command == "start":
             self.running = True
         elif command == "pause":
@@ -93,14 +93,12 @@ class Worker:
         """Train while running, answer commands between slices of training."""
         self.publish()
         while True:
-            if self.running:
-                while self.conn.poll():
-                    if not self._receive():
-                        return
+            if not self.running or self.conn.poll():
+                if not self._receive():         # waits for a message while paused
+                    return
+            else:
                 self._train(seconds=limits.SNAPSHOT_INTERVAL_S)
                 self.publish()
-            elif not self._receive():
-                return
 
 
 def worker_main(conn: Connection, config: dict[str, Any]) -> None:
