@@ -40,6 +40,7 @@ class Worker:
         self.trainer = trainer
         self.running = False
         self.error: str | None = None
+        self.next_publish = 0.0         # while running: when the next snapshot is due
 
     @property
     def status(self) -> str:
@@ -52,12 +53,12 @@ class Worker:
         self.conn.send(("snapshot", meta, _json(self.trainer.record()),
                         _json(self.trainer.views())))
 
-    def _train(self, steps: int | None = None, seconds: float = 0.0) -> None:
-        """``steps`` updates, or as many as fit in ``seconds``; a failure stops the run."""
-        deadline = time.monotonic() + seconds
+    def _train(self, steps: int = 1, until: float = 0.0) -> None:
+        """At least ``steps`` updates, then more until the clock reads ``until``; a failure
+        stops the run and says why."""
         done = 0
         try:
-            while (done < steps) if steps is not None else (time.monotonic() < deadline):
+            while done < steps or time.monotonic() < until:
                 self.trainer.step()
                 done += 1
         except TrainingStopped as err:
@@ -71,6 +72,7 @@ class Worker:
             return f"training has stopped: {self.error}; reset to start again"
         if command == "start":
             self.running = True
+            self.next_publish = time.monotonic() + limits.SNAPSHOT_INTERVAL_S
         elif command == "pause":
             self.running = False
         elif command == "step":
@@ -96,9 +98,11 @@ class Worker:
             if not self.running or self.conn.poll():
                 if not self._receive():         # waits for a message while paused
                     return
-            else:
-                self._train(seconds=limits.SNAPSHOT_INTERVAL_S)
+            else:       # a snapshot every SNAPSHOT_INTERVAL_S; training fills the time between
+                self._train(until=self.next_publish)
                 self.publish()
+                self.next_publish = max(self.next_publish + limits.SNAPSHOT_INTERVAL_S,
+                                        time.monotonic())
 
 
 def worker_main(conn: Connection, config: dict[str, Any]) -> None:
