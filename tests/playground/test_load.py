@@ -143,6 +143,8 @@ def test_eight_sessions_training_at_once(tmp_path):
         sampler.join()
         idle_tree = len(_descendants(process.pid))
 
+    log = (tmp_path / "server.log").read_text(encoding="utf-8")
+    assert process.returncode == 0 and "Traceback" not in log, log      # Ctrl-C: a clean stop
     errors = [e for c in clients for e in c.errors]
     statuses = [s for c in clients for s in c.statuses]
     latencies = np.array([x for c in clients for x in c.latencies])

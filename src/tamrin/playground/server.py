@@ -49,5 +49,9 @@ def serve(host: str, port: int, open_browser: bool = False) -> int:
     if open_browser:
         threading.Timer(0.5, webbrowser.open, [url]).start()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:      # uvicorn shuts down gracefully, then re-raises Ctrl-C
+        pass
+    print("tamrin playground: stopped", flush=True)
     return 0
