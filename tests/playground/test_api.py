@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 
 import pytest
@@ -250,3 +251,25 @@ def test_errors_are_json_even_for_unexpected_failures(monkeypatch):
         response = client.get("/api/options")
     assert response.status_code == 500
     assert json.loads(response.text)["error"].startswith("internal error: TypeError")
+
+
+def test_a_worker_that_does_not_answer_is_a_503_and_reset_recovers(client, monkeypatch):
+    monkeypatch.setattr(limits, "COMMAND_TIMEOUT_S", 0.5)
+    sid = open_session(client)
+    process = client.app.state.manager.sessions[sid].run.process
+    os.kill(process.pid, signal.SIGSTOP)                  # hung: alive but silent
+    try:
+        response = post(client, sid, "step")
+        assert response.status_code == 503 and "did not answer" in response.json()["error"]
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    assert post(client, sid, "reset").json()["status"] == "paused"
+    assert post(client, sid, "step").json()["step"] == 1
+    wait_until(lambda: not process.is_alive(), timeout=10)   # the old worker was ended
+
+
+def test_commands_piling_up_for_one_worker_are_a_429(client, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_PENDING_COMMANDS", 0)
+    sid = open_session(client)
+    response = post(client, sid, "step")
+    assert response.status_code == 429 and "too many commands" in response.json()["error"]
