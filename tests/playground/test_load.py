@@ -155,6 +155,7 @@ def test_eight_sessions_training_at_once(tmp_path):
         **{f"p{q}_ms": 1000 * np.percentile(latencies, q) for q in (50, 95, 99)},
         "max_ms": 1000 * latencies.max(),
         "peak_pss_mib": peak_mib, "peak_processes": max(n for n, _ in sampler.samples),
+        "pss_every_5s_mib": [round(m) for _, m in sampler.samples[::int(5 / MEMORY_SAMPLE_S)]],
         "steps_per_session": [c.steps for c in clients],
         "views_per_second": [round(c.snapshots / LOAD_SECONDS, 1) for c in clients],
         "load_average": os.getloadavg(),
