@@ -91,3 +91,20 @@ def _printed_url(log: Path, process: subprocess.Popen) -> str:
                         f"{log.read_text(encoding='utf-8')}")
         time.sleep(0.1)
     pytest.fail(f"tamrin playground printed no URL within {SERVER_START_TIMEOUT_S} s")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (Linux /proc; just ``[pid]`` elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(children.get(p, []))
+    return tree

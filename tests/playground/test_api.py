@@ -65,6 +65,10 @@ def test_state_sends_only_new_points_until_the_run_changes(client):
     later = state(client, sid, since=1, version=version)
     assert [p["step"] for p in later["points"]] == [1, 2, 3]
     assert later["scene"] is None and later["run"]["total"] == 4
+    seq = later["run"]["seq"]
+    unchanged = state(client, sid, since=4, version=version, seq=seq)
+    assert unchanged["points"] == [] and unchanged["views"] is None     # nothing new: short
+    assert state(client, sid, since=4, version=version, seq=seq - 1)["views"] is not None
     post(client, sid, "reset")
     fresh = state(client, sid, since=4, version=version)
     assert fresh["run"]["version"] != version and fresh["scene"] is not None
@@ -154,7 +158,8 @@ def test_unknown_sessions_actions_and_paths_are_a_404_in_json(client):
     sid = open_session(client)
     response = post(client, sid, "explode")
     assert response.status_code == 404 and "start, pause, step" in response.json()["error"]
-    assert client.get(f"/api/sessions/{sid}/state", params={"since": "x"}).status_code == 400
+    for bad in ({"since": "x"}, {"seq": "1.5"}):
+        assert client.get(f"/api/sessions/{sid}/state", params=bad).status_code == 400
     assert client.get("/api/sessions").status_code == 405
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import served
+from .conftest import process_tree, served
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -64,7 +64,7 @@ LAST_VALUE = "(s) => s.filter((v) => v != null).at(-1)"
 def test_deep_sigmoid_scenario_in_chromium(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    with served(tmp_path / "server.log") as (url, _):
+    with served(tmp_path / "server.log") as (url, server):
         browser.get(url)
         wait_for(browser, "window.playground && playground.session.version")
         browser.find_element(By.CSS_SELECTOR, 'button[data-scenario="deep-sigmoid"]').click()
@@ -94,18 +94,23 @@ def test_deep_sigmoid_scenario_in_chromium(browser, tmp_path):
 
         bad_input_gets_a_message(browser)
         a_second_tab_has_its_own_session(browser)
+        closing_a_tab_ends_its_session(browser, server.pid)
 
 
 def bad_input_gets_a_message(browser) -> None:
     from selenium.webdriver.common.by import By
 
     lr = browser.find_element(By.NAME, "lr")
-    lr.clear()
+    lr.clear()                          # (this may already send "" and get its own message)
     lr.send_keys("-1")
     browser.execute_script("arguments[0].dispatchEvent(new Event('change'));", lr)
-    message = wait_for(browser, "!document.getElementById('message').hidden && "
-                                "document.getElementById('message').textContent")
-    assert "learning rate must be > 0" in message
+    expected = "learning rate must be > 0"
+    deadline, message = time.monotonic() + WAIT_S, ""
+    while expected not in message and time.monotonic() < deadline:
+        time.sleep(0.1)
+        message = browser.execute_script(
+            "const m = document.getElementById('message'); return m.hidden ? '' : m.textContent;")
+    assert expected in message, message
     assert "invalid" in lr.find_element(By.XPATH, "..").get_attribute("class")
 
 
@@ -124,6 +129,20 @@ def a_second_tab_has_its_own_session(browser) -> None:
     seq = browser.execute_script("return playground.session.seq;")
     browser.find_element(By.ID, "step").click()
     wait_for(browser, f"playground.session.id === '{first}' && playground.session.seq > {seq}")
+
+
+def closing_a_tab_ends_its_session(browser, server_pid: int) -> None:
+    """The page's beacon on pagehide closes its session: one worker process fewer."""
+    if not Path("/proc").is_dir():
+        return
+    before = len(process_tree(server_pid))
+    browser.switch_to.window(browser.window_handles[1])
+    browser.close()
+    browser.switch_to.window(browser.window_handles[0])
+    deadline = time.monotonic() + 20
+    while len(process_tree(server_pid)) >= before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(process_tree(server_pid)) == before - 1
 
 
 def screenshot(browser, tmp_path: Path) -> None:

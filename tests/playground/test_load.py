@@ -1,6 +1,6 @@
 """A load test on loopback: ``LOAD_SESSIONS`` clients each open a session on a real
 ``tamrin playground`` server, start training and poll its state as the page does (every
-100 ms) for ``TAMRIN_PLAYGROUND_LOAD_SECONDS`` (default 5 s; the figures in
+50 ms) for ``TAMRIN_PLAYGROUND_LOAD_SECONDS`` (default 5 s; the figures in
 docs/benchmarks.md are from a 30 s run), then pause and close it.
 
 Every request must be answered with a 2xx, the 95th percentile of the state endpoint's
@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from .conftest import served
+from .conftest import process_tree, served
 
 LOAD_SESSIONS = 8
 LOAD_SECONDS = float(os.environ.get("TAMRIN_PLAYGROUND_LOAD_SECONDS", "5"))
-POLL_S = 0.1
+POLL_S = 0.05                 # as the page: twice the worker's snapshot rate
 P95_LIMIT_S = 0.2
 MEMORY_LIMIT_MIB = 1536       # 8 workers of a few tens of MiB each, the server, the fork server
 MEMORY_SAMPLE_S = 0.5
@@ -66,15 +66,15 @@ class Client:
             sid = self.request(conn, "POST", "/api/sessions",
                                {"config": {"seed": self.seed, "hidden_layers": 3}})["id"]
             self.request(conn, "POST", f"/api/sessions/{sid}/start")
-            since, version, first_seq = 0, "", None
+            since, version, seq, first_seq = 0, "", -1, None
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
                 began = time.monotonic()
                 state = self.request(conn, "GET", f"/api/sessions/{sid}/state?since={since}"
-                                     f"&version={version}")
-                since, version = state["run"]["total"], state["run"]["version"]
-                first_seq = state["run"]["seq"] if first_seq is None else first_seq
-                self.steps, self.snapshots = state["run"]["step"], state["run"]["seq"] - first_seq
+                                     f"&version={version}&seq={seq}")
+                since, version, seq = (state["run"][k] for k in ("total", "version", "seq"))
+                first_seq = seq if first_seq is None else first_seq
+                self.steps, self.snapshots = state["run"]["step"], seq - first_seq
                 time.sleep(max(0.0, POLL_S - (time.monotonic() - began)))
             self.request(conn, "POST", f"/api/sessions/{sid}/pause")
             self.request(conn, "POST", f"/api/sessions/{sid}/close")
@@ -82,23 +82,6 @@ class Client:
             self.errors.append(f"{type(err).__name__}: {err}")
         finally:
             conn.close()
-
-
-def _descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    tree, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        tree.append(p)
-        todo.extend(children.get(p, []))
-    return tree
 
 
 def _pss_mib(pids: list[int]) -> float:
@@ -121,7 +104,7 @@ class MemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(MEMORY_SAMPLE_S):
-            tree = _descendants(self.pid)
+            tree = process_tree(self.pid)
             self.samples.append((len(tree), _pss_mib(tree)))
 
 
@@ -141,7 +124,7 @@ def test_eight_sessions_training_at_once(tmp_path):
         time.sleep(3)                      # closed sessions' workers end within seconds
         sampler.stop.set()
         sampler.join()
-        idle_tree = len(_descendants(process.pid))
+        idle_tree = len(process_tree(process.pid))
 
     log = (tmp_path / "server.log").read_text(encoding="utf-8")
     assert process.returncode == 0 and "Traceback" not in log, log      # Ctrl-C: a clean stop

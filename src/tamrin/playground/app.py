@@ -3,8 +3,9 @@
     GET    /                               the page (and a fixed list of its assets)
     GET    /api/options                    the controls, their ranges, the scenarios
     POST   /api/sessions                   {"config": {...}} → a new session, paused
-    GET    /api/sessions/{id}/state        ?since=N&version=V: status, new history points,
-                                           the latest views (and the scene for a new run)
+    GET    /api/sessions/{id}/state        ?since=N&version=V&seq=S: status, new history
+                                           points, the latest views unless the page has
+                                           snapshot S (and the scene for a new run)
     POST   /api/sessions/{id}/start|pause|step
     POST   /api/sessions/{id}/reset        {"config": {...}} (optional): a new run
     POST   /api/sessions/{id}/close        (also DELETE /api/sessions/{id})
@@ -34,7 +35,7 @@ from starlette.routing import Route
 from tamrin.playground import limits
 from tamrin.playground.config import FIELDS, ConfigError, parse_config
 from tamrin.playground.scenarios import SCENARIOS
-from tamrin.playground.session import PlaygroundError, SessionManager
+from tamrin.playground.session import PlaygroundError, SessionManager, StateQuery
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 MAX_BODY_BYTES = 64 * 1024
@@ -103,19 +104,23 @@ async def create_session(request: Request) -> Response:
     return JSONResponse({"id": session.id, "config": config.to_dict()}, status_code=201)
 
 
-def _since(request: Request) -> int:
-    raw = request.query_params.get("since", "0")
+def _whole(request: Request, name: str) -> int | None:
+    """A whole-number query parameter, or None if absent."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
     try:
-        return max(0, int(raw))
+        return int(raw)
     except ValueError:
-        raise PlaygroundError(400, f"since must be a whole number, got {raw[:20]!r}",
-                              "since") from None
+        raise PlaygroundError(400, f"{name} must be a whole number, got {raw[:20]!r}",
+                              name) from None
 
 
 async def state(request: Request) -> Response:
     session = _manager(request).get(request.path_params["sid"])
-    body = session.state_json(_since(request), request.query_params.get("version"))
-    return Response(body, media_type="application/json")
+    query = StateQuery(max(0, _whole(request, "since") or 0), request.query_params.get("version"),
+                       _whole(request, "seq"))
+    return Response(session.state_json(query), media_type="application/json")
 
 
 async def command(request: Request) -> Response:

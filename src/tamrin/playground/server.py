@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -49,9 +50,7 @@ def serve(host: str, port: int, open_browser: bool = False) -> int:
     if open_browser:
         threading.Timer(0.5, webbrowser.open, [url]).start()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops gracefully, then re-raises it
         server.run(sockets=[sock])
-    except KeyboardInterrupt:      # uvicorn shuts down gracefully, then re-raises Ctrl-C
-        pass
     print("tamrin playground: stopped", flush=True)
     return 0

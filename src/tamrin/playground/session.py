@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from tamrin.playground import limits
@@ -28,6 +29,16 @@ from tamrin.playground.worker import worker_main
 
 # One BLAS thread per worker: sessions train side by side, each on one core at most.
 BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class StateQuery:
+    """What the page already has: history points up to ``since`` of history ``version``,
+    and the views of snapshot ``seq``."""
+
+    since: int = 0
+    version: str | None = None
+    seq: int | None = None
 
 
 class PlaygroundError(Exception):
@@ -164,21 +175,21 @@ class WorkerRun:
         if self.status in ("failed", "closed"):       # it ended before it could answer
             _resolve(future, self.error or ended)
 
-    def state_members(self, since: int, version: str | None) -> str:
-        """The run as JSON object members: status, the history points from ``since``, the
-        latest views, and the scene (all points from 0 when the client's copy of the history
-        is of another ``version``). The strings the worker encoded are not decoded here."""
+    def state_members(self, query: StateQuery) -> str:
+        """The run as JSON object members: status, the history points from ``query.since``,
+        and the latest views unless the client has them (``query.seq``). When the client's
+        history is of another ``version`` (a new run, or a thinned history), every point and
+        the scene. The strings the worker encoded are passed through, never decoded here."""
         with self._lock:
-            fresh = version != self.version
-            start = 0 if fresh else max(0, min(since, len(self.points)))
+            fresh = query.version != self.version
+            start = 0 if fresh else max(0, min(query.since, len(self.points)))
             meta = {"status": self.status, "step": self.step, "epoch": self.epoch,
                     "error": self.error, "seq": self.seq, "version": self.version,
                     "from": start, "total": len(self.points)}
             points = ",".join(self.points[start:])
-            views = self.views
+            views = self.views if fresh or query.seq != self.seq else "null"
         scene = self.scene if fresh else "null"
         return f'"run":{json.dumps(meta)},"points":[{points}],"views":{views},"scene":{scene}'
-
 
     def stop(self) -> None:
         """Ask the worker to end, and make sure it does (without waiting here)."""
@@ -231,12 +242,12 @@ class Session:
             raise PlaygroundError(404, "the session was closed while it started")
         await run.started()
 
-    def state_json(self, since: int, version: str | None) -> str:
+    def state_json(self, query: StateQuery) -> str:
         """The session's state for the page (see ``WorkerRun.state_members``)."""
         head = json.dumps({"id": self.id, "config": self.config.to_dict()})[:-1]
         if self.run is None:
             return head + ',"run":null}'
-        return f"{head},{self.run.state_members(since, version)}}}"
+        return f"{head},{self.run.state_members(query)}}}"
 
     def close(self) -> None:
         self.closed = True

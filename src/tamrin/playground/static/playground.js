@@ -1,8 +1,10 @@
 // tamrin playground: the page. It builds the controls from /api/options, keeps one session
-// on the server (app.py), polls its state about ten times a second and draws it with uPlot.
+// on the server (app.py), polls its state twenty times a second and draws each new snapshot
+// (about ten a second) with uPlot.
 "use strict";
 
-const POLL_MS = 100;                 // one state request at most every 100 ms
+const POLL_MS = 50;                  // one state request at most every 50 ms: twice the
+                                     // worker's snapshot rate, so no snapshot is missed
 const RATE_WINDOW_MS = 3000;         // the view update rate is measured over this window
 const CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                       "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -340,7 +342,8 @@ function showStatus(run) {
 }
 
 function stateUrl() {
-  const query = session.version ? `?since=${session.total}&version=${session.version}` : "";
+  const query = session.version
+    ? `?since=${session.total}&version=${session.version}&seq=${session.seq}` : "";
   return `/api/sessions/${session.id}/state${query}`;
 }
 
