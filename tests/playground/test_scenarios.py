@@ -3,6 +3,7 @@ what it says it shows (measured on a short run of its configuration)."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -40,6 +41,12 @@ def test_a_scenario_is_valid_and_links_to_its_lab_and_claim(scenario):
     except (ImportError, KeyError):      # a lab not yet converted to the registry
         return
     assert scenario.claim in lab.claims
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_a_scenario_trains_and_draws(scenario):
+    trainer = run(scenario.name, 30)
+    json.dumps([trainer.record(), trainer.views(), trainer.scene()], allow_nan=False)
 
 
 def test_scenario_names_are_unique():

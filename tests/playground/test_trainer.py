@@ -182,6 +182,8 @@ def test_histograms_and_unit_counts():
                                                            "counts": [0] * limits.HISTOGRAM_BINS}
     flat = views.histogram(np.full(10, 3.0))
     assert flat["lo"] < 3 < flat["hi"] and sum(flat["counts"]) == 10
+    close = views.histogram(np.array([0.5, np.nextafter(np.float32(0.5), 1)], np.float32))
+    assert sum(close["counts"]) == 2        # float32 values one ulp apart: still a histogram
     sig = np.array([[0.001, 0.5], [0.999, 0.5]])
     assert views.unit_stats("sigmoid", sig) == {"saturated": 0.5}
     assert views.unit_stats("tanh", np.array([[0.99, 0.0]])) == {"saturated": 0.5}

@@ -73,11 +73,11 @@ def boundary(model: PlaygroundNet, plane: Plane, classes: int,
 
 def histogram(values: np.ndarray, bins: int = limits.HISTOGRAM_BINS) -> dict[str, Any]:
     """Counts of the finite values in ``bins`` equal bins over their range."""
-    values = values[np.isfinite(values)]
+    values = values[np.isfinite(values)].astype(np.float64)
     if values.size == 0:
         return {"lo": 0.0, "hi": 1.0, "counts": [0] * bins}
     lo, hi = float(values.min()), float(values.max())
-    if hi - lo < 1e-12:
+    if hi - lo <= 1e-6 * max(1.0, abs(lo), abs(hi)):     # (nearly) one value: a centred spike
         lo, hi = lo - 0.5, hi + 0.5
     counts, _ = np.histogram(values, bins=bins, range=(lo, hi))
     return {"lo": lo, "hi": hi, "counts": counts.tolist()}

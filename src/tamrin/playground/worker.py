@@ -3,8 +3,9 @@
 Messages from the server are ``(command, id)`` with command ``start``, ``pause``, ``step`` or
 ``close``; each is answered ``("ack", id, error)`` once applied (error: None, or why the
 command could not be done). The worker sends ``("scene", json)`` once, then
-``("snapshot", meta, point_json, views_json)`` after every change and, while running,
-every ``SNAPSHOT_INTERVAL_S``; ``("failed", message)`` if the run cannot even be built.
+``("snapshot", meta, point_json, views_json)`` after every change and, while running, every
+``SNAPSHOT_INTERVAL_S`` (point None and views "null" if they could not be measured); it sends
+``("failed", message)`` instead if the run cannot even be built.
 
 Running in its own process gives each session its own GIL and its own copy of the library's
 random generator (so a seed reproduces a run however many sessions train at once), and lets
@@ -47,11 +48,16 @@ class Worker:
         return "stopped" if self.error else "running" if self.running else "paused"
 
     def publish(self) -> None:
-        """Send the current step's history point and views."""
+        """Send the current step's history point and views (if they cannot be measured, the
+        run stops with the reason, and the worker goes on serving)."""
+        try:
+            point, views = _json(self.trainer.record()), _json(self.trainer.views())
+        except Exception as err:
+            self.error = f"could not measure the run: {type(err).__name__}: {err}"
+            self.running, point, views = False, None, "null"
         meta = {"status": self.status, "step": self.trainer.steps,
                 "epoch": round(self.trainer.epoch, 3), "error": self.error}
-        self.conn.send(("snapshot", meta, _json(self.trainer.record()),
-                        _json(self.trainer.views())))
+        self.conn.send(("snapshot", meta, point, views))
 
     def _train(self, steps: int = 1, until: float = 0.0) -> None:
         """At least ``steps`` updates, then more until the clock reads ``until``; a failure
