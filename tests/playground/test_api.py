@@ -46,11 +46,15 @@ def test_step_start_pause_and_reset(client):
     answer = post(client, sid, "step").json()
     assert answer == {"status": "paused", "step": 1, "config": DEFAULT.to_dict()}
     assert post(client, sid, "start").json()["status"] == "running"
-    wait_until(lambda: state(client, sid)["run"]["step"] > 50)
+    wait_until(lambda: state(client, sid)["run"]["step"] > limits.EVERY_STEP_UNTIL)
     paused = post(client, sid, "pause").json()
     assert paused["status"] == "paused"
     time.sleep(0.3)
-    assert state(client, sid)["run"]["step"] == paused["step"]          # really stopped
+    s = state(client, sid)
+    assert s["run"]["step"] == paused["step"]                           # really stopped
+    steps = [p["step"] for p in s["points"]]
+    assert steps[:limits.EVERY_STEP_UNTIL + 1] == list(range(limits.EVERY_STEP_UNTIL + 1))
+    assert steps == sorted(set(steps)) and steps[-1] == paused["step"]
     reset = post(client, sid, "reset", config={"width": 4}).json()
     assert reset["step"] == 0 and reset["config"]["width"] == 4
     assert post(client, sid, "reset").json()["config"]["width"] == 4   # same controls again

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from tamrin.playground import limits
 from tamrin.playground.config import parse_config
 from tamrin.playground.trainer import Trainer
 from tamrin.playground.worker import Worker
@@ -27,9 +28,11 @@ def worker():
 def test_commands_change_the_status_and_publish(worker):
     w, server = worker
     assert w.handle("step") is None and w.trainer.steps == 1
-    kind, meta, point, views = server.recv()
+    kind, meta, points, views = server.recv()
     assert kind == "snapshot" and meta["status"] == "paused" and meta["step"] == 1
-    assert json.loads(point)["step"] == 1 and "boundary" in json.loads(views)
+    assert [json.loads(p)["step"] for p in points] == [1] and "boundary" in json.loads(views)
+    w.handle("pause")
+    assert server.recv()[2] == []                     # no new step: no new point
     assert w.handle("start") is None and w.status == "running"
     assert w.handle("pause") is None and w.status == "paused"
     assert "unknown command" in w.handle("jump")
@@ -46,9 +49,18 @@ def test_a_view_that_fails_stops_the_run_but_not_the_worker(worker, monkeypatch)
     w, server = worker
     monkeypatch.setattr(w.trainer, "views", lambda: 1 / 0)
     w.handle("start")
-    _, meta, point, views = server.recv()
+    _, meta, points, views = server.recv()
     assert meta["status"] == "stopped" and "ZeroDivisionError" in meta["error"]
-    assert point is None and views == "null"
+    assert views == "null"
+
+
+def test_the_first_steps_get_a_point_each_then_one_per_snapshot(worker, monkeypatch):
+    w, server = worker
+    monkeypatch.setattr(limits, "EVERY_STEP_UNTIL", 5)
+    w._train(steps=8)
+    w.publish()
+    points = [json.loads(p)["step"] for p in server.recv()[2]]
+    assert points == [1, 2, 3, 4, 5, 8]
 
 
 def test_serve_answers_commands_while_training_and_ends_on_close(worker):

@@ -35,4 +35,6 @@ SNAPSHOT_INTERVAL_S = 0.1     # a running worker refreshes its views 10 times a 
 GRID_SIZE = 48                # the decision-boundary heat map is GRID_SIZE × GRID_SIZE
 HISTOGRAM_BINS = 24
 PROBE_SAMPLES = 512           # training points whose activations the histograms show
+EVERY_STEP_UNTIL = 100        # the first steps get a history point each, later ones one per
+                              # snapshot (a too-large step's jumps happen in the first dozens)
 MAX_HISTORY_POINTS = 2000     # then every other point is dropped (older parts get sparser)

@@ -114,14 +114,13 @@ class WorkerRun:
             self.status, self.error = "failed", message[1]
             _resolve(self._ready, message[1])
 
-    def _snapshot(self, meta: dict[str, Any], point: str | None, views: str) -> None:
+    def _snapshot(self, meta: dict[str, Any], points: list[str], views: str) -> None:
         with self._lock:
             self.status, self.step, self.epoch, self.error = \
                 meta["status"], meta["step"], meta["epoch"], meta["error"]
             self.views = views
-            if point is not None:
-                self.points.append(point)
-            if len(self.points) > limits.MAX_HISTORY_POINTS:
+            self.points.extend(points)
+            while len(self.points) > limits.MAX_HISTORY_POINTS:
                 self.points = self.points[::2]
                 self.thinned += 1
             self.seq += 1

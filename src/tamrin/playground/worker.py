@@ -3,9 +3,11 @@
 Messages from the server are ``(command, id)`` with command ``start``, ``pause``, ``step`` or
 ``close``; each is answered ``("ack", id, error)`` once applied (error: None, or why the
 command could not be done). The worker sends ``("scene", json)`` once, then
-``("snapshot", meta, point_json, views_json)`` after every change and, while running, every
-``SNAPSHOT_INTERVAL_S`` (point None and views "null" if they could not be measured); it sends
-``("failed", message)`` instead if the run cannot even be built.
+``("snapshot", meta, points, views_json)`` after every change and, while running, every
+``SNAPSHOT_INTERVAL_S``: ``points`` is the list of history points (JSON texts) since the last
+snapshot — one per snapshot, but one per step over the first ``EVERY_STEP_UNTIL`` steps — and
+views are "null" if they could not be measured. It sends ``("failed", message)`` instead if
+the run cannot even be built.
 
 Running in its own process gives each session its own GIL and its own copy of the library's
 random generator (so a seed reproduces a run however many sessions train at once), and lets
@@ -42,31 +44,44 @@ class Worker:
         self.running = False
         self.error: str | None = None
         self.next_publish = 0.0         # while running: when the next snapshot is due
+        self.points: list[str] = []     # history points not sent yet
+        self.recorded_step = -1         # the step of the last history point
 
     @property
     def status(self) -> str:
         return "stopped" if self.error else "running" if self.running else "paused"
 
+    def _record(self) -> None:
+        """A history point for the current step (once per step)."""
+        if self.recorded_step != self.trainer.steps:
+            self.points.append(_json(self.trainer.record()))
+            self.recorded_step = self.trainer.steps
+
     def publish(self) -> None:
-        """Send the current step's history point and views (if they cannot be measured, the
-        run stops with the reason, and the worker goes on serving)."""
+        """Send the history points since the last snapshot and the current views (if they
+        cannot be measured, the run stops with the reason, and the worker goes on serving)."""
         try:
-            point, views = _json(self.trainer.record()), _json(self.trainer.views())
+            self._record()
+            views = _json(self.trainer.views())
         except Exception as err:
             self.error = f"could not measure the run: {type(err).__name__}: {err}"
-            self.running, point, views = False, None, "null"
+            self.running, views = False, "null"
         meta = {"status": self.status, "step": self.trainer.steps,
                 "epoch": round(self.trainer.epoch, 3), "error": self.error}
-        self.conn.send(("snapshot", meta, point, views))
+        points, self.points = self.points, []
+        self.conn.send(("snapshot", meta, points, views))
 
     def _train(self, steps: int = 1, until: float = 0.0) -> None:
-        """At least ``steps`` updates, then more until the clock reads ``until``; a failure
-        stops the run and says why."""
+        """At least ``steps`` updates, then more until the clock reads ``until``; each of the
+        first ``EVERY_STEP_UNTIL`` steps gets a history point (their ups and downs are the
+        story of a too-large step or an uncorrected Adam). A failure stops the run."""
         done = 0
         try:
             while done < steps or time.monotonic() < until:
                 self.trainer.step()
                 done += 1
+                if self.trainer.steps <= limits.EVERY_STEP_UNTIL:
+                    self._record()
         except TrainingStopped as err:
             self.error, self.running = str(err), False
         except Exception as err:   # a bug or an exhausted resource: say so, keep serving
