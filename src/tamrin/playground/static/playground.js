@@ -122,15 +122,25 @@ function chartSize(el, height) { return { width: Math.max(300, el.clientWidth - 
 const logTicks = (u, values) => values.map((v) => (v == null ? "" :
   v >= 0.01 && v < 1000 ? String(+v.toPrecision(2)) : v.toExponential(0)));
 
+// A chart of the history. Drag across it to zoom in on some steps (new points then leave
+// the view alone); double-click to see the whole run again.
 function lineChart(el, series, yScale = {}) {
-  return new uPlot({
+  const chart = new uPlot({
     ...chartSize(el, 220),
     legend: { live: false },
     scales: { x: { time: false }, y: yScale },
     axes: [{ label: "step" }, { size: 60, ...(yScale.distr === 3 ? { values: logTicks } : {}) }],
     series: [{ label: "step" }, ...series.map((s) => ({ width: 1.5, points: { show: false }, ...s }))],
   }, [[], ...series.map(() => [])], el);
+  chart.over.addEventListener("mouseup", () => setTimeout(() => {
+    const steps = chart.data[0], { min, max } = chart.scales.x;
+    chart.zoomed = steps.length > 1 && (min > steps[0] || max < steps[steps.length - 1]);
+  }));
+  chart.over.addEventListener("dblclick", () => { chart.zoomed = false; });
+  return chart;
 }
+
+const update = (chart, data) => chart.setData(data, !chart.zoomed);
 
 const positive = (v) => (v > 0 ? v : null);      // a log scale cannot show 0, NaN or ∞
 
@@ -157,9 +167,9 @@ const history = {
   add(points) {
     this.points.push(...points);
     const p = this.points, steps = p.map((q) => q.step);
-    this.loss.setData([steps, ...["batch_loss", "train_loss", "val_loss"].map((k) => p.map((q) => positive(q[k])))]);
-    this.accuracy.setData([steps, p.map((q) => q.train_acc), p.map((q) => q.val_acc)]);
-    this.grads.setData([steps, ...Array.from({ length: this.layers + 1 },
+    update(this.loss, [steps, ...["batch_loss", "train_loss", "val_loss"].map((k) => p.map((q) => positive(q[k])))]);
+    update(this.accuracy, [steps, p.map((q) => q.train_acc), p.map((q) => q.val_acc)]);
+    update(this.grads, [steps, ...Array.from({ length: this.layers + 1 },
       (_, i) => p.map((q) => positive(q.grad_norms[i])))]);
   },
 };
