@@ -95,6 +95,7 @@ def test_deep_sigmoid_scenario_in_chromium(browser, tmp_path):
         bad_input_gets_a_message(browser)
         a_second_tab_has_its_own_session(browser)
         closing_a_tab_ends_its_session(browser, server.pid)
+        a_dropped_session_is_replaced(browser)
 
 
 def bad_input_gets_a_message(browser) -> None:
@@ -143,6 +144,16 @@ def closing_a_tab_ends_its_session(browser, server_pid: int) -> None:
     while len(process_tree(server_pid)) >= before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert len(process_tree(server_pid)) == before - 1
+
+
+def a_dropped_session_is_replaced(browser) -> None:
+    """The server drops the session (as after the idle timeout): the page opens a new one."""
+    old = browser.execute_script("return playground.session.id;")
+    browser.execute_script(f"fetch('/api/sessions/{old}/close', {{method: 'POST'}});")
+    new = wait_for(browser, f"playground.session.id && playground.session.id !== '{old}' && "
+                            "playground.session.version && playground.session.id")
+    assert new != old
+    assert "expired" in browser.find_element("id", "message").text
 
 
 def screenshot(browser, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@
 
 const POLL_MS = 50;                  // one state request at most every 50 ms: twice the
                                      // worker's snapshot rate, so no snapshot is missed
+const RETRY_MS = 2000;               // a lost session is opened again at this pace
 const RATE_WINDOW_MS = 3000;         // the view update rate is measured over this window
 const CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                       "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -299,12 +300,14 @@ function resetMultiples(layers) {
 
 // ---- the session ----------------------------------------------------------------------------
 
-const session = { id: null, version: null, total: 0, seq: -1, status: "starting", lastStep: null };
-const stats = { updates: 0, updateTimes: [], rate: 0, stepsPerSecond: 0 };
+// config: the last configuration the server accepted (the form may hold a rejected value)
+const session = { id: null, config: null, version: null, total: 0, seq: -1, status: "starting",
+                  lost: false };
+const stats = { updateTimes: [], rate: 0, stepsPerSecond: 0 };
 
 async function openSession(config) {
   const created = await api("POST", "/api/sessions", { config });
-  Object.assign(session, { id: created.id, version: null, total: 0, seq: -1 });
+  Object.assign(session, { id: created.id, config: created.config, version: null, total: 0, seq: -1 });
   for (const id of ["run", "step", "reset"]) $(id).disabled = false;
 }
 
@@ -334,7 +337,6 @@ function applyState(state) {
 
 function countUpdate(step) {
   const now = performance.now();
-  stats.updates += 1;
   stats.updateTimes.push({ now, step });
   while (now - stats.updateTimes[0].now > RATE_WINDOW_MS) stats.updateTimes.shift();
   const first = stats.updateTimes[0], span = (now - first.now) / 1000;
@@ -360,26 +362,33 @@ function stateUrl() {
 async function pollForever() {
   for (;;) {
     const began = performance.now();
-    if (session.id) {
-      try {
-        applyState(await api("GET", stateUrl()));
-      } catch (err) {
-        if (err.status === 404) {                     // dropped after idling: start afresh
-          session.id = null;
-          await openSession(readForm()).catch((e) => showMessage(e.message));
-          showMessage("The session had expired; a new one was started.", "info");
-        } else {
-          showMessage(err.message);
-        }
+    try {
+      if (session.id) applyState(await api("GET", stateUrl()));
+      else if (session.lost) await reopen();
+    } catch (err) {
+      if (err.status === 404) {                      // dropped after idling: start afresh
+        session.id = null;
+        session.lost = true;
+      } else {
+        showMessage(err.message);
       }
     }
-    await new Promise((r) => setTimeout(r, Math.max(0, POLL_MS - (performance.now() - began))));
+    const wait = session.id ? POLL_MS - (performance.now() - began) : RETRY_MS;
+    await new Promise((r) => setTimeout(r, Math.max(0, wait)));
   }
+}
+
+// A new session with the last accepted controls, after the server dropped ours.
+async function reopen() {
+  await openSession(session.config ?? readForm());
+  session.lost = false;
+  showMessage("The session had expired; a new one was started.", "info");
 }
 
 async function command(action, body) {
   try {
-    await api("POST", `/api/sessions/${session.id}/${action}`, body);
+    const answer = await api("POST", `/api/sessions/${session.id}/${action}`, body);
+    session.config = answer.config;
     markInvalid(null);
     showMessage("");
   } catch (err) {
@@ -439,7 +448,12 @@ async function main() {
   window.addEventListener("pagehide", () => {
     if (session.id) navigator.sendBeacon(`/api/sessions/${session.id}/close`);
   });
-  await openSession(defaults);
+  try {
+    await openSession(defaults);
+  } catch (err) {                                    // e.g. too many sessions: retried
+    session.lost = true;
+    showMessage(err.message);
+  }
   pollForever();
 }
 
