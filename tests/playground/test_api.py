@@ -262,6 +262,7 @@ def test_errors_are_json_even_for_unexpected_failures(monkeypatch):
     assert json.loads(response.text)["error"].startswith("internal error: TypeError")
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX signals")
 def test_a_worker_that_does_not_answer_is_a_503_and_reset_recovers(client, monkeypatch):
     monkeypatch.setattr(limits, "COMMAND_TIMEOUT_S", 0.5)
     sid = open_session(client)

@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tamrin.playground import limits
-from tamrin.playground.config import FIELDS, ConfigError, parse_config
+from tamrin.playground.config import DEFAULT, FIELDS, Config, ConfigError, parse_config
 from tamrin.playground.scenarios import SCENARIOS
 from tamrin.playground.session import PlaygroundError, SessionManager, StateQuery
 
@@ -66,6 +66,9 @@ def _manager(request: Request) -> SessionManager:
 
 async def _json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object ({} for an empty body)."""
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:   # refused before reading
+        raise PlaygroundError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise PlaygroundError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
@@ -80,18 +83,18 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return data
 
 
-async def _config_from(request: Request, base: Any = None) -> Any:
-    """The checked configuration in the body's "config" (over ``base`` or the defaults)."""
+async def _config_from(request: Request, base: Config = DEFAULT) -> Config:
+    """The checked configuration in the body's "config", over ``base``."""
     body = await _json_body(request)
     extra = sorted(set(body) - {"config"})
     if extra:
         raise PlaygroundError(400, f"unexpected field {extra[0]!r} in the request body "
                               "(send {\"config\": {...}})")
-    raw = body.get("config", {})
-    return parse_config(raw) if base is None else parse_config(raw, base)
+    return parse_config(body.get("config", {}), base)
 
 
 async def options(request: Request) -> Response:
+    """The controls (the page builds its form from them), the scenarios and the limits."""
     limits_table = {name: getattr(limits, name) for name in dir(limits) if name.isupper()}
     return JSONResponse({"fields": [f.describe() for f in FIELDS],
                          "scenarios": [s.describe() for s in SCENARIOS],
@@ -99,6 +102,7 @@ async def options(request: Request) -> Response:
 
 
 async def create_session(request: Request) -> Response:
+    """A new session, its worker started and its run built, paused."""
     config = await _config_from(request)
     session = await _manager(request).create(config)
     return JSONResponse({"id": session.id, "config": config.to_dict()}, status_code=201)
@@ -117,6 +121,7 @@ def _whole(request: Request, name: str) -> int | None:
 
 
 async def state(request: Request) -> Response:
+    """What the page has not seen yet of the session's run (see ``StateQuery``)."""
     session = _manager(request).get(request.path_params["sid"])
     query = StateQuery(max(0, _whole(request, "since") or 0), request.query_params.get("version"),
                        _whole(request, "seq"))
@@ -124,6 +129,7 @@ async def state(request: Request) -> Response:
 
 
 async def command(request: Request) -> Response:
+    """start, pause, step, reset (a new run) or close; answered once the worker has done it."""
     action = request.path_params["action"]
     manager = _manager(request)
     if action == "close":
@@ -142,6 +148,7 @@ async def command(request: Request) -> Response:
 
 
 async def delete_session(request: Request) -> Response:
+    """Close the session (as POST …/close)."""
     _manager(request).close(request.path_params["sid"])
     return JSONResponse({"closed": True})
 
