@@ -4,10 +4,12 @@ a worker that dies, and the page's assets."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import time
+from dataclasses import replace
 
 import pytest
 from starlette.testclient import TestClient
@@ -283,3 +285,16 @@ def test_commands_piling_up_for_one_worker_are_a_429(client, monkeypatch):
     sid = open_session(client)
     response = post(client, sid, "step")
     assert response.status_code == 429 and "too many commands" in response.json()["error"]
+
+
+def test_resets_in_quick_succession_end_with_the_last(client):
+    sid = open_session(client)
+
+    async def two_resets():
+        session = client.app.state.manager.sessions[sid]
+        first, second = (replace(session.config, width=w) for w in (3, 5))
+        await asyncio.gather(session.start(first), session.start(second))
+
+    client.portal.call(two_resets)
+    s = state(client, sid)
+    assert s["config"]["width"] == 5 and s["run"]["status"] == "paused"

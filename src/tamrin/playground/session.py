@@ -224,6 +224,7 @@ class Session:
         self.config = config
         self.run: WorkerRun | None = None
         self.closed = False
+        self.starts = 0                 # starts asked for: the latest one wins
         self.last_seen = time.monotonic()
 
     def touch(self) -> None:
@@ -231,16 +232,25 @@ class Session:
 
     async def start(self, config: Config | None = None) -> None:
         """A new run (a fresh worker) with ``config`` (default: the current one); the old
-        run is stopped. The process starts on a thread, off the event loop."""
+        run is stopped. The process starts on a thread, off the event loop; of starts that
+        overlap, the one asked for last wins."""
         config = config or self.config
+        self.starts += 1
+        ticket = self.starts
         run = await asyncio.to_thread(WorkerRun, config)
+        if self.closed or ticket != self.starts:     # closed, or a later start came meanwhile
+            run.stop()
+            if self.closed:
+                raise PlaygroundError(404, "the session was closed while it started")
+            return
         old, self.run, self.config = self.run, run, config
         if old is not None:
             old.stop()
-        if self.closed:
-            run.stop()
-            raise PlaygroundError(404, "the session was closed while it started")
-        await run.started()
+        try:
+            await run.started()
+        except PlaygroundError:
+            if self.run is run:     # not when a later start replaced this run meanwhile
+                raise
 
     def state_json(self, query: StateQuery) -> str:
         """The session's state for the page (see ``WorkerRun.state_members``)."""
@@ -250,6 +260,7 @@ class Session:
         return f"{head},{self.run.state_members(query)}}}"
 
     def close(self) -> None:
+        """End the session's run; a start still under way ends its run too."""
         self.closed = True
         if self.run is not None:
             self.run.stop()
@@ -262,6 +273,7 @@ class SessionManager:
         self.sessions: dict[str, Session] = {}
 
     async def create(self, config: Config) -> Session:
+        """A new session whose first run has started; 429 beyond ``MAX_SESSIONS``."""
         if len(self.sessions) >= limits.MAX_SESSIONS:
             raise PlaygroundError(429, f"too many sessions ({limits.MAX_SESSIONS} are open); "
                                   "close another playground tab, or wait: sessions nobody "
@@ -276,6 +288,7 @@ class SessionManager:
         return session
 
     def get(self, session_id: str) -> Session:
+        """The session (now counted as seen), or 404."""
         session = self.sessions.get(session_id)
         if session is None:
             raise PlaygroundError(404, "no such session (it was closed, or dropped after "
@@ -285,6 +298,7 @@ class SessionManager:
         return session
 
     def close(self, session_id: str) -> bool:
+        """Drop the session and end its worker; False if there was none."""
         session = self.sessions.pop(session_id, None)
         if session is not None:
             session.close()
@@ -300,5 +314,6 @@ class SessionManager:
         return idle
 
     def close_all(self) -> None:
+        """Drop every session (the server is stopping)."""
         for sid in list(self.sessions):
             self.close(sid)
