@@ -12,6 +12,7 @@ line asking to report it) and exits 1. ``TAMRIN_DEBUG=1`` prints tracebacks alwa
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import os
 import sys
@@ -70,6 +71,16 @@ def _sizes(text: str) -> list[int]:
 SEED = _number(int, 0, MAX_SEED)
 
 
+def _lazy(module: str, handler: str) -> Callable[[argparse.Namespace], int]:
+    """A handler that imports ``module`` only when the command runs (``tamrin --help`` stays
+    fast) and calls its function ``handler``."""
+
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), handler)(args)
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tamrin", description="tamrin: deep learning from scratch on NumPy, and its labs."
@@ -85,13 +96,14 @@ def _add_labs(sub: argparse._SubParsersAction) -> None:
     """``tamrin labs list`` and ``tamrin labs run NAME... | --all``."""
     labs = sub.add_parser("labs", help="list or run the labs (the course's claims, measured)")
     actions = labs.add_subparsers(dest="labs_command", metavar="ACTION", required=True)
-    actions.add_parser("list", help="one line per lab").set_defaults(func=_labs("list_labs"))
+    actions.add_parser("list", help="one line per lab") \
+        .set_defaults(func=_lazy("tamrin.labs.commands", "list_labs"))
     run = actions.add_parser("run", help="run labs, save results.json and the HTML report")
     run.add_argument("names", nargs="*", metavar="NAME", help="labs to run (see `labs list`)")
     run.add_argument("--all", action="store_true", help="run every lab")
     run.add_argument("--quick", action="store_true", help="small sizes (all labs in minutes)")
     _add_lab_run_options(run)
-    run.set_defaults(func=_labs("run"))
+    run.set_defaults(func=_lazy("tamrin.labs.commands", "run"))
 
 
 @subcommand
@@ -102,7 +114,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--full", action="store_true", help="full sizes when labs must run")
     rep.add_argument("--rerun", action="store_true", help="run every lab even if results exist")
     _add_lab_run_options(rep)
-    rep.set_defaults(func=_labs("report"))
+    rep.set_defaults(func=_lazy("tamrin.labs.commands", "report"))
 
 
 def _add_lab_run_options(parser: argparse.ArgumentParser) -> None:
@@ -112,24 +124,13 @@ def _add_lab_run_options(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default 1)")
 
 
-def _labs(handler: str) -> Callable[[argparse.Namespace], int]:
-    """A handler that imports ``tamrin.labs.commands`` only when the command runs."""
-
-    def run(args: argparse.Namespace) -> int:
-        from tamrin.labs import commands
-
-        return getattr(commands, handler)(args)
-
-    return run
-
-
 @subcommand
 def _add_data(sub: argparse._SubParsersAction) -> None:
     """``tamrin data list | fetch NAME... | verify``."""
     data = sub.add_parser("data", help="the data sets: where they are, fetching, checking")
     actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     actions.add_parser("list", help="each data set: where it is, size, checksum, licence") \
-        .set_defaults(func=_data("list_sets"))
+        .set_defaults(func=_lazy("tamrin.data.commands", "list_sets"))
     for verb, text in (("fetch", "fetch data sets (verified, written atomically)"),
                        ("verify", "check the files of data sets against their checksums")):
         action = actions.add_parser(verb, help=text)
@@ -139,18 +140,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
                             help="the data sets the labs and the test suite use")
         if verb == "fetch":
             action.add_argument("--quiet", action="store_true", help="no progress output")
-        action.set_defaults(func=_data(verb))
-
-
-def _data(handler: str) -> Callable[[argparse.Namespace], int]:
-    """A handler that imports ``tamrin.data.commands`` only when the command runs."""
-
-    def run(args: argparse.Namespace) -> int:
-        from tamrin.data import commands
-
-        return getattr(commands, handler)(args)
-
-    return run
+        action.set_defaults(func=_lazy("tamrin.data.commands", verb))
 
 
 @subcommand
@@ -174,7 +164,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--out", default="runs/train", help="folder for checkpoints and history")
     tr.add_argument("--resume", action="store_true", help="continue from OUT/last.safetensors")
     tr.add_argument("--no-progress", action="store_true", help="no progress bar")
-    tr.set_defaults(func=_train("train"))
+    tr.set_defaults(func=_lazy("tamrin.train.commands", "train"))
 
 
 @subcommand
@@ -184,18 +174,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("checkpoint")
     ev.add_argument("--data", choices=("digits", "fashion-mnist", "mnist"), default=None,
                     help="dataset (default: the one it was trained on)")
-    ev.set_defaults(func=_train("evaluate_checkpoint"))
-
-
-def _train(handler: str) -> Callable[[argparse.Namespace], int]:
-    """A handler that imports ``tamrin.train.commands`` only when the command runs."""
-
-    def run(args: argparse.Namespace) -> int:
-        from tamrin.train import commands
-
-        return getattr(commands, handler)(args)
-
-    return run
+    ev.set_defaults(func=_lazy("tamrin.train.commands", "evaluate_checkpoint"))
 
 
 @subcommand
@@ -228,7 +207,7 @@ def _add_homework(sub: argparse._SubParsersAction) -> None:
                         "worked solutions, a checker that names the mistake")
     actions = hw.add_subparsers(dest="homework_command", metavar="ACTION", required=True)
     actions.add_parser("list", help="the problem types and the mistakes each one names") \
-        .set_defaults(func=_homework("list_problems"))
+        .set_defaults(func=_lazy("tamrin.homework.commands", "list_problems"))
     new = actions.add_parser("new", help="write problems.md/.html, problem.json and an "
                              "empty answers.toml")
     which = new.add_mutually_exclusive_group()
@@ -239,11 +218,11 @@ def _add_homework(sub: argparse._SubParsersAction) -> None:
     numbers.add_argument("--course", action="store_true", help="the course's own numbers")
     new.add_argument("--out", required=True, metavar="DIR", help="output folder")
     new.add_argument("--force", action="store_true", help="overwrite an existing answers.toml")
-    new.set_defaults(func=_homework("new"))
+    new.set_defaults(func=_lazy("tamrin.homework.commands", "new"))
     solve = actions.add_parser("solve", help="the worked solution and a correct answers file")
     solve.add_argument("dir", metavar="DIR", help="folder with problem.json (or the file)")
     solve.add_argument("--format", choices=("md", "html"), default="md")
-    solve.set_defaults(func=_homework("solve"))
+    solve.set_defaults(func=_lazy("tamrin.homework.commands", "solve"))
     check = actions.add_parser("check", help="mark an answers file and name the mistakes "
                                "(exit 0 all correct, 1 some wrong, 2 unreadable)")
     check.add_argument("answers", metavar="ANSWERS.toml")
@@ -251,13 +230,13 @@ def _add_homework(sub: argparse._SubParsersAction) -> None:
                        "the answers, or the file's `problem` key)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_rtol(check)
-    check.set_defaults(func=_homework("check"))
+    check.set_defaults(func=_lazy("tamrin.homework.commands", "check"))
     grade = actions.add_parser("grade", help="grade a folder of answers files: grades.csv "
                                "and summary.html")
     grade.add_argument("folder", metavar="DIR_OF_ANSWER_FILES")
     grade.add_argument("--out", required=True, metavar="DIR")
     _add_rtol(grade)
-    grade.set_defaults(func=_homework("grade"))
+    grade.set_defaults(func=_lazy("tamrin.homework.commands", "grade"))
 
 
 def _add_rtol(parser: argparse.ArgumentParser) -> None:
@@ -265,15 +244,26 @@ def _add_rtol(parser: argparse.ArgumentParser) -> None:
                         help="relative tolerance of a correct answer, in (0, 1) (default 1e-3)")
 
 
-def _homework(handler: str) -> Callable[[argparse.Namespace], int]:
-    """A handler that imports ``tamrin.homework.commands`` only when the command runs."""
+@subcommand
+def _add_playground(sub: argparse._SubParsersAction) -> None:
+    """``tamrin playground [--port N] [--host H] [--open]``: the live web page."""
+    pg = sub.add_parser("playground", help="a local web page: train a network live and watch "
+                        "its loss, decision boundary, gradients and activations")
+    pg.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
+    pg.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1: this machine only)")
+    pg.add_argument("--open", action="store_true", help="open the page in a web browser")
+    pg.set_defaults(func=_playground)
 
-    def run(args: argparse.Namespace) -> int:
-        from tamrin.homework import commands
 
-        return getattr(commands, handler)(args)
-
-    return run
+def _playground(args: argparse.Namespace) -> int:
+    try:
+        from tamrin.playground.server import serve
+    except ImportError as err:
+        print(f"tamrin playground needs the web packages ({err.name} is missing): "
+              "pip install 'tamrin[web]'", file=sys.stderr)
+        return 2
+    return serve(args.host, args.port, args.open)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

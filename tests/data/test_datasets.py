@@ -167,3 +167,14 @@ def test_make_moons_matches_sklearn_without_noise():
         rX, ry = skd.make_moons(n, shuffle=False)
         np.testing.assert_allclose(X, rX)
         np.testing.assert_array_equal(y, ry)
+
+
+def test_make_circles_matches_sklearn_without_noise():
+    skd = pytest.importorskip("sklearn.datasets")
+    for n in (10, 11, (3, 5)):
+        X, y = S.make_circles(n, shuffle=False, factor=0.5)
+        rX, ry = skd.make_circles(n, shuffle=False, factor=0.5)
+        np.testing.assert_allclose(X, rX, atol=1e-12)
+        np.testing.assert_array_equal(y, ry)
+    X, y = S.make_circles(50, noise=0.1, random_state=0)
+    assert X.shape == (50, 2) and np.bincount(y).tolist() == [25, 25]

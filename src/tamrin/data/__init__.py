@@ -17,7 +17,14 @@ from tamrin.data.idx import IDXError, read_idx, write_idx
 from tamrin.data.loader import DataLoader, default_collate
 from tamrin.data.sentiment import SentimentData, SentimentSplit, load_sentiment
 from tamrin.data.split import GroupKFold, KFold, StratifiedKFold, train_test_split
-from tamrin.data.synthetic import make_blobs, make_linear, make_moons, make_spirals, make_xor
+from tamrin.data.synthetic import (
+    make_blobs,
+    make_circles,
+    make_linear,
+    make_moons,
+    make_spirals,
+    make_xor,
+)
 from tamrin.data.text import (
     BPETokenizer,
     Tokenizer,

@@ -1,6 +1,7 @@
-"""Small synthetic sets for labs and tests: XOR, two spirals, two moons, blobs, and linear
-data with noise and outliers. Each returns float64 ``X`` and int (or float) ``y``; draws come
-from ``random_state`` (default: tamrin's generator, so ``tamrin.manual_seed`` fixes them).
+"""Small synthetic sets for labs and tests: XOR, two spirals, two moons, two circles, blobs,
+and linear data with noise and outliers. Each returns float64 ``X`` and int (or float) ``y``;
+draws come from ``random_state`` (default: tamrin's generator, so ``tamrin.manual_seed`` fixes
+them).
 """
 
 from __future__ import annotations
@@ -52,6 +53,25 @@ def make_moons(n_samples: int | tuple[int, int] = 100, *, shuffle: bool = True,
     outer, inner = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
     X = np.vstack([np.stack([np.cos(outer), np.sin(outer)], 1),
                    np.stack([1 - np.cos(inner), 1 - np.sin(inner) - 0.5], 1)])
+    y = np.repeat(np.array([0, 1], dtype=np.int64), [n_out, n_in])
+    X, y = _shuffled(X, y, rng, shuffle)
+    return X + rng.normal(0.0, noise, size=X.shape) if noise else X, y
+
+
+def make_circles(n_samples: int | tuple[int, int] = 100, *, shuffle: bool = True,
+                 noise: float | None = None, random_state: RandomState = None,
+                 factor: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """A large circle (class 0, radius 1) around a small one (class 1, radius ``factor``),
+    as scikit-learn's ``make_circles``: n points evenly spaced in angle on each circle."""
+    if not 0 <= factor < 1:
+        raise ValueError(f"make_circles: factor must be in [0, 1), got {factor!r}")
+    n_out, n_in = (n_samples // 2, n_samples - n_samples // 2) \
+        if isinstance(n_samples, int) else n_samples
+    rng = check_random_state(random_state)
+    outer = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    inner = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.vstack([np.stack([np.cos(outer), np.sin(outer)], 1),
+                   factor * np.stack([np.cos(inner), np.sin(inner)], 1)])
     y = np.repeat(np.array([0, 1], dtype=np.int64), [n_out, n_in])
     X, y = _shuffled(X, y, rng, shuffle)
     return X + rng.normal(0.0, noise, size=X.shape) if noise else X, y
