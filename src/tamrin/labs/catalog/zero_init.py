@@ -3,113 +3,202 @@ only the output layer, and its hidden units stay identical for ever (breast-canc
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from sklearn.datasets import load_breast_cancer
 
-from tamrin.labs import figures
-from tamrin.labs.lab import Mistake, Result, Table, verdict
-from tamrin.labs.rawnet import RawMLP, as_tensor, bce_with_logits, standardized
+import tamrin
+from tamrin import nn, optim
+from tamrin.data import DataLoader, TensorDataset, load_breast_cancer
+from tamrin.data.transforms import Standardize
+from tamrin.labs import figures, stats
+from tamrin.labs.lab import Evidence, Judgement, Lab, Mistake, Presentation, Replicates, Table
 from tamrin.labs.registry import register
+from tamrin.models import MLP
+from tamrin.train import Callback, fit
 
-SIZES = [30, 8, 8, 1]
-LR = 0.1
+HIDDEN = (8, 8)
+LR = 0.1  # α of the formula
+BATCH = 32
+# float64 rounding of sums of a few hundred numbers of order one is ~1e-14; a difference
+# above 1e-12 is a real difference, not rounding.
+ROUNDING = 1e-12
+# "Has moved": the first layer's largest weight must exceed the rounding bound a
+# millionfold, so that identical units are identical while learning, not frozen at 0.
+MOVED = 1e-6
+REPLICATES = Replicates(quick=3, full=10)
+
+CRITERION = (
+    f"in every replicate (a random example for the first step, a random batch order, "
+    f"float64): every output of the all-zero network is exactly 0.5; after one SGD step "
+    f"(α = {LR}) every W³ entry and b³ equal −α(0.5 − y)·0.5 and −α(0.5 − y) within "
+    f"{ROUNDING:g}, and every hidden weight and bias is still exactly 0; after mini-batch "
+    f"training the first layer has moved (largest |W¹| > {MOVED:g}) while the units of each "
+    f"hidden layer still agree within {ROUNDING:g}")
 
 
-def sgd_step(net: RawMLP, x: np.ndarray, y: np.ndarray) -> None:
-    """One SGD step on the BCE of sigmoid(output) for the examples (x, y)."""
-    loss = bce_with_logits(net(as_tensor(x)), as_tensor(y))
-    net.zero_grad()
-    loss.backward()
-    net.sgd_step(LR)
-
-
-def unit_spread(net: RawMLP) -> float:
-    """How different the hidden units are: max over hidden layers of the largest gap between
-    any unit's incoming weights (and bias) and unit 0's."""
+def unit_spread(model: MLP) -> float:
+    """How different the hidden units are: over the hidden layers, the largest gap between
+    any unit's incoming weights and bias and those of unit 0."""
+    linears = [layer for layer in model if isinstance(layer, nn.Linear)][:-1]
     gaps = []
-    for w, b in zip(net.weights[:-1], net.biases[:-1]):
-        incoming = np.vstack([w.numpy(), b.numpy()[None]])  # column j: unit j
-        gaps.append(np.abs(incoming - incoming[:, :1]).max())
+    for layer in linears:
+        incoming = np.hstack([layer.weight.numpy(), layer.bias.numpy()[:, None]])  # row: unit
+        gaps.append(np.abs(incoming - incoming[:1]).max())
     return float(max(gaps))
 
 
-def _train(net: RawMLP, x, y, steps: int, rng: np.random.Generator):
-    """Mini-batch SGD; returns the unit spread and the first hidden layer's weights per step."""
-    spreads, first = [], []
-    for _ in range(steps):
-        batch = rng.choice(len(x), 32, replace=False)
-        sgd_step(net, x[batch], y[batch])
-        spreads.append(unit_spread(net))
-        first.append(net.weights[0].numpy()[0].copy())
-    return np.array(spreads), np.array(first)
+class Track(Callback):
+    """After every epoch: the unit spread, and the weight from input 1 into each unit of the
+    first hidden layer."""
+
+    def __init__(self) -> None:
+        self.spread: list[float] = []
+        self.first: list[np.ndarray] = []
+
+    def on_epoch_end(self, run, logs) -> None:
+        self.spread.append(unit_spread(run.model))
+        self.first.append(run.model[0].weight.numpy()[:, 0].copy())
 
 
-def _plot(zero_first: np.ndarray, random_first: np.ndarray, out_dir: Path):
-    fig, axes = figures.subplots(2, width=5.2)
-    for ax, traj, title in ((axes[0], zero_first, "zero init"),
-                            (axes[1], random_first, "random (Glorot) init")):
-        for j in range(traj.shape[1]):
-            ax.plot(traj[:, j], label=f"unit {j + 1}")
-        ax.set(xlabel="SGD step", ylabel="weight from input 1 to the unit", title=title)
-        ax.legend(fontsize=7, ncol=2)
-    return figures.save(fig, out_dir, "hidden_units",
-                        "The weight from input 1 into each of the 8 first-layer units during "
-                        "training: with zero init the 8 curves coincide.")
+def network(init: str) -> MLP:
+    return MLP(30, HIDDEN, 1, activation="sigmoid", init=init).double()
 
 
-@register("zero-init-symmetry", "Zero initialisation never breaks symmetry",
-          "A 2-hidden-layer sigmoid network with all-zero weights outputs 0.5 for every input; "
-          "one SGD step changes only the output layer (each W³ weight by −α(0.5 − y)·0.5, b³ by "
-          "−α(0.5 − y)), and from then on all hidden units of a layer stay identical.", (11,))
-def run(quick: bool, seed: int, out_dir: Path) -> Result:
+def train(model: MLP, x: np.ndarray, y: np.ndarray, epochs: int) -> Track:
+    """Mini-batch SGD by ``fit``, tracking the hidden units after each epoch."""
+    track = Track()
+    fit(model, nn.functional.binary_cross_entropy_with_logits,
+        optim.SGD(model.parameters(), lr=LR),
+        DataLoader(TensorDataset(x, y), batch_size=BATCH, shuffle=True), epochs=epochs,
+        callbacks=[track], progress=False)
+    return track
+
+
+def measure(quick: bool, seed: int) -> dict:
+    """One replicate: the zero network's outputs, one SGD step on a random example compared
+    with the formulas, then mini-batch training of the zero and of a Glorot network."""
     rng = np.random.default_rng(seed)
     data = load_breast_cancer()
-    x, y = standardized(data.data), data.target.astype(np.float64)[:, None]
-    net = RawMLP.create(SIZES, "sigmoid", "zeros", rng)
-    outputs = 1 / (1 + np.exp(-net(as_tensor(x)).numpy()))
+    x = Standardize().fit(data.data)(data.data).astype(np.float64)  # all of it is training data
+    y = data.target.astype(np.float64)[:, None]
+    model = network("zeros")
+    with tamrin.no_grad():
+        outputs = tamrin.sigmoid(model(tamrin.tensor(x))).numpy()
     i = int(rng.integers(len(x)))
-    sgd_step(net, x[i:i + 1], y[i:i + 1])
-    w3, b3 = net.weights[-1].numpy().copy(), float(net.biases[-1].numpy()[0])
+    fit(model, nn.functional.binary_cross_entropy_with_logits,
+        optim.SGD(model.parameters(), lr=LR), [(tamrin.tensor(x[i:i + 1]),
+                                                tamrin.tensor(y[i:i + 1]))],
+        epochs=1, progress=False)  # exactly one SGD step on example i
+    out_layer = model[-1]
+    w3, b3 = out_layer.weight.numpy()[0].copy(), float(out_layer.bias.numpy()[0])
     expected_w3, expected_b3 = -LR * (0.5 - y[i, 0]) * 0.5, -LR * (0.5 - y[i, 0])
-    w3_err, b3_err = float(np.abs(w3 - expected_w3).max()), abs(b3 - expected_b3)
-    hidden_moved = float(max(np.abs(p.numpy()).max()
-                             for p in net.weights[:-1] + net.biases[:-1]))
-    steps = 100 if quick else 2000
-    zero_spread, zero_first = _train(net, x, y, steps, rng)
-    rand = RawMLP.create(SIZES, "sigmoid", "glorot", rng)
-    rand_spread, rand_first = _train(rand, x, y, steps, rng)
-    ok = (np.all(outputs == 0.5) and w3_err < 1e-12 and b3_err < 1e-12 and hidden_moved == 0
-          and zero_spread.max() < 1e-12 and np.abs(net.weights[0].numpy()).max() > 1e-6)
-    return Result(
-        lab="zero-init-symmetry", verdict=verdict(ok),
-        criterion="every output is exactly 0.5; after one SGD step W³ and b³ equal the formulas "
-                  "to 1e-12 and every hidden weight and bias is still exactly 0; after "
-                  f"{steps} more steps the first layer has moved (max |w| > 1e-6) yet all units "
-                  "of each hidden layer agree to 1e-12",
-        measurements={"outputs equal to 0.5": float(np.mean(outputs == 0.5)),
-                      "|W³ − (−α(0.5 − y)·0.5)| after step 1": w3_err,
-                      "|b³ − (−α(0.5 − y))| after step 1": b3_err,
-                      "largest hidden weight or bias after step 1": hidden_moved,
-                      "unit spread after training: zero init": float(zero_spread[-1]),
-                      "unit spread after training: random init": float(rand_spread[-1]),
-                      "max |W¹| after training: zero init":
-                          float(np.abs(net.weights[0].numpy()).max())},
-        tables=[Table("After one SGD step (α = 0.1) on one example",
-                      ["parameter", "formula", "autograd + SGD"],
+    hidden_moved = float(max(np.abs(p.numpy()).max() for layer in list(model)[:-1]
+                             if isinstance(layer, nn.Linear) for p in (layer.weight, layer.bias)))
+    epochs = 6 if quick else 100
+    zero = train(model, x, y, epochs)
+    glorot = train(network("xavier_normal"), x, y, epochs)
+    return {
+        "label y of the step's example": float(y[i, 0]),
+        "share of outputs equal to 0.5": float(np.mean(outputs == 0.5)),
+        "|W³ − (−α(0.5 − y)·0.5)| after step 1": float(np.abs(w3 - expected_w3).max()),
+        "|b³ − (−α(0.5 − y))| after step 1": abs(b3 - expected_b3),
+        "‖ΔW³‖ after step 1": float(np.linalg.norm(w3)),
+        "b³ after step 1": b3,
+        "largest |hidden weight or bias| after step 1": hidden_moved,
+        "SGD steps of training": epochs * int(np.ceil(len(x) / BATCH)),
+        "unit spread after training: zero init": zero.spread[-1],
+        "unit spread after training: Glorot init": glorot.spread[-1],
+        "largest |W¹| after training: zero init":
+            float(np.abs(model[0].weight.numpy()).max()),
+        "w3 after step 1": w3, "first-layer weights: zero": np.array(zero.first),
+        "first-layer weights: Glorot": np.array(glorot.first),
+    }
+
+
+def judge(replicates: list[dict]) -> Judgement:
+    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    below = (f"≤ {ROUNDING:g}", lambda v: v <= ROUNDING)
+    return Judgement.of(
+        stats.every("share of outputs equal to 0.5", col("share of outputs equal to 0.5"),
+                    "= 1", lambda v: v == 1.0),
+        stats.every("|W³ − (−α(0.5 − y)·0.5)| after step 1",
+                    col("|W³ − (−α(0.5 − y)·0.5)| after step 1"), *below),
+        stats.every("|b³ − (−α(0.5 − y))| after step 1",
+                    col("|b³ − (−α(0.5 − y))| after step 1"), *below),
+        stats.every("largest |hidden weight or bias| after step 1",
+                    col("largest |hidden weight or bias| after step 1"), "= 0",
+                    lambda v: v == 0.0),
+        stats.every("largest |W¹| after training: zero init",
+                    col("largest |W¹| after training: zero init"), f"> {MOVED:g}",
+                    lambda v: v > MOVED),
+        stats.every("unit spread after training: zero init",
+                    col("unit spread after training: zero init"), *below),
+    )
+
+
+def _plot(ev: Evidence):
+    fig, axes = figures.subplots(2, width=5.2)
+    for ax, key, title in ((axes[0], "first-layer weights: zero", "zero init"),
+                           (axes[1], "first-layer weights: Glorot", "random (Glorot) init")):
+        traj = ev.first[key]
+        epochs = np.arange(1, len(traj) + 1)
+        for j in range(traj.shape[1]):
+            ax.plot(epochs, traj[:, j], label=f"unit {j + 1}")
+        ax.set(xlabel="epoch", ylabel="weight from input 1 to the unit", title=title)
+        ax.legend(fontsize=7, ncol=2)
+    return figures.save(fig, ev.out_dir, "hidden_units",
+                        f"The weight from input 1 into each of the {HIDDEN[0]} first-layer "
+                        f"units after each epoch of training (replicate 1): with zero init the "
+                        f"curves coincide.")
+
+
+def present(ev: Evidence) -> Presentation:
+    first = ev.first
+    y = first["label y of the step's example"]
+    expected_w3, expected_b3 = -LR * (0.5 - y) * 0.5, -LR * (0.5 - y)
+    w3_err = max(ev.values("|W³ − (−α(0.5 − y)·0.5)| after step 1"))
+    zero_spread = max(ev.values("unit spread after training: zero init"))
+    glorot_spread = min(ev.values("unit spread after training: Glorot init"))
+    moved = min(ev.values("largest |W¹| after training: zero init"))
+    steps = first["SGD steps of training"]
+    if ev.holds:
+        verdict = (f"Measured in {len(ev.replicates)} replicates: the outputs were all "
+                   f"exactly 0.5, W³ matched the formula (largest difference {w3_err:.1g}) "
+                   f"while the hidden layers stayed exactly 0 after the first step, and after "
+                   f"{steps} more steps the first layer had moved (largest |W¹| ≥ "
+                   f"{moved:.3g}) yet the units of each hidden layer agreed (largest "
+                   f"difference {zero_spread:.1g}) — the network behaves as if each layer had "
+                   f"a single unit. From a Glorot start the units differ by at least "
+                   f"{glorot_spread:.3g}.")
+    else:
+        verdict = (f"The criterion is not met (see which test failed above): the largest "
+                   f"W³ error was {w3_err:.3g} and the zero network's units differed by up to "
+                   f"{zero_spread:.3g} after training.")
+    return Presentation(
+        explanation=(
+            "With zero weights every hidden unit outputs σ(0) = 0.5 and the output is σ(0) = "
+            "0.5. The output layer's gradient (0.5 − y)·h is not zero, so W³ moves — the "
+            "gradients are not the problem. The hidden layers' gradients pass through W³, "
+            "which was 0 during the first step, so they do not move at first; afterwards every "
+            "unit of a layer receives exactly the same gradient because all units are "
+            "identical, and they stay identical. " + verdict),
+        tables=[Table(f"After one SGD step (α = {LR}) on one example with y = {y:g} "
+                      f"(replicate 1)", ["parameter", "formula", "autograd + SGD"],
                       [[f"W³ weight {j + 1}", expected_w3, float(w)]
-                       for j, w in enumerate(w3[:, 0])] + [["b³", expected_b3, b3]])],
+                       for j, w in enumerate(first["w3 after step 1"])]
+                      + [["b³", expected_b3, first["b³ after step 1"]]])],
         mistakes=[Mistake("zero init fails because all gradients are zero ⇒ ‖ΔW³‖ = 0", 0.0,
                           "output layer moves: ‖ΔW³‖ = α|0.5 − y|·0.5·√8",
-                          LR * abs(0.5 - y[i, 0]) * 0.5 * np.sqrt(SIZES[-2]),
-                          float(np.linalg.norm(w3)))],
-        figures=[_plot(zero_first, rand_first, out_dir)],
-        explanation="With zero weights every hidden unit outputs σ(0) = 0.5 and the output is "
-                    "σ(0) = 0.5. The output layer's gradient (0.5 − y)·h is not zero, so W³ "
-                    "moves — the gradients are not the problem. The hidden layers' gradients "
-                    "pass through W³, which was 0 during the first step, so they do not move "
-                    "at first; afterwards every unit of a layer receives exactly the same "
-                    "gradient because all units are identical, and they stay identical: the "
-                    "network behaves as if each layer had a single unit.",
+                          LR * abs(0.5 - y) * 0.5 * np.sqrt(HIDDEN[-1]),
+                          float(first["‖ΔW³‖ after step 1"]))],
+        figures=[_plot(ev)],
     )
+
+
+LAB = register(Lab(
+    name="zero-init-symmetry", title="Zero initialisation never breaks symmetry",
+    claim="A 2-hidden-layer sigmoid network with all-zero weights outputs 0.5 for every input; "
+          "one SGD step changes only the output layer (each W³ weight by −α(0.5 − y)·0.5, b³ by "
+          "−α(0.5 − y)), and from then on all hidden units of a layer stay identical.",
+    claims=(11,), criterion=CRITERION, measure=measure, judge=judge, present=present,
+    replicates=REPLICATES,
+))
