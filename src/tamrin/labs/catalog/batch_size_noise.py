@@ -1,9 +1,9 @@
 """Claim 20: SGD's loss curve is jagged, mini-batch smoother, full batch smooth — the
 step-to-step noise shrinks as 1/√B.
 
-Linear regression on the diabetes data with ``LinearRegression(solver='sgd' | 'minibatch' |
-'gd')``, the same learning rate and epochs for every batch size B; ``loss_curve_`` holds the
-loss of every step's batch.
+Linear regression on the diabetes data with the library's ``LinearRegression(solver='sgd' |
+'minibatch' | 'gd')``, the same learning rate and epochs for every batch size B;
+``loss_curve_`` holds the loss of every step's batch.
 """
 
 from __future__ import annotations
@@ -11,24 +11,55 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_diabetes
 
-from tamrin.labs import figures
-from tamrin.labs.lab import Result, Table, verdict
+from tamrin.data import load_diabetes
+from tamrin.data.transforms import Standardize
+from tamrin.labs import figures, stats
+from tamrin.labs.lab import Evidence, Judgement, Lab, Mistake, Presentation, Replicates, Table
 from tamrin.labs.measure import loglog_slope
-from tamrin.labs.rawnet import standardized
 from tamrin.labs.registry import register
 from tamrin.models.classical import LinearRegression
 
 BATCHES = (1, 2, 4, 8, 16, 32)
 LR = 0.01
-SLOPE_TOL = 0.1  # the fitted exponent may differ from −1/2 by this much
+# The exponent of the noise against B is −1/2 for an average of B independent draws; the
+# mistaken "noise ∝ 1/B" has exponent −1. A band of ±0.1 around −1/2 leaves room for the
+# finite-population factor √((n − B)/(n − 1)) (which steepens the slope by < 0.02 up to
+# B = 32 of n = 442) and for sampling error, and is five band-widths from −1.
+SLOPE = -0.5
+SLOPE_TOL = 0.1
+# "Smooth": full-batch GD repeats the same deterministic step, so its loss changes only by
+# its slow trend; its step-to-step noise must be below a thousandth of SGD's (B = 1), and
+# the loss must never rise (η = 0.01 is far below 2/L for the standardised data).
+SMOOTH = 1e-3
 SHOWN = 150  # steps drawn in the loss-curve figure
-SMOOTH = 1e-3  # full batch: noise below this fraction of SGD's counts as smooth
+# Each noise is the std of the second half of a run: with 100 epochs even B = 32 gives ~650
+# steps, enough to estimate a std to about ±3% (1/√(2·650)), so the slope over six batch
+# sizes is pinned to a few hundredths (quick; full mode runs longer).
+EPOCHS = {True: 100, False: 300}
+REPLICATES = Replicates(quick=4, full=10)
+GRADIENT_DRAWS = {True: 1000, False: 4000}  # random batches per B for the gradient noise
+
+CRITERION = (
+    f"over the replicates (each a fresh order of the samples for SGD and mini-batches and fresh "
+    f"random batches for the gradient noise), 95% t-intervals: the log-log slope of the "
+    f"step-to-step loss noise against B = {', '.join(map(str, BATCHES))} lies within "
+    f"{SLOPE:g} ± {SLOPE_TOL}, and so does that of the gradient noise ‖g_B − g‖; in every "
+    f"replicate full-batch GD's loss noise is below {SMOOTH:g} times SGD's (B = 1) and its "
+    f"loss never rises from one step to the next")
 
 
-def _curve(x: np.ndarray, y: np.ndarray, batch: int | None, epochs: int,
-           seed: int) -> np.ndarray:
+def standardized_diabetes() -> tuple[np.ndarray, np.ndarray]:
+    """The diabetes features and target, each standardised (every sample is training
+    data here: nothing is held out)."""
+    data = load_diabetes()
+    x = Standardize().fit(data.data)(data.data)
+    y = Standardize().fit(data.target[:, None])(data.target[:, None])[:, 0]
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+def loss_curve(x: np.ndarray, y: np.ndarray, batch: int | None, epochs: int,
+               seed: int) -> np.ndarray:
     """The loss of every full-size batch (``batch`` None: full-batch GD), in step order."""
     solver = "gd" if batch is None else "sgd" if batch == 1 else "minibatch"
     model = LinearRegression(solver=solver, lr=LR, max_iter=epochs, tol=None,
@@ -52,8 +83,8 @@ def rises(losses: np.ndarray) -> float:
     return float(np.mean(np.diff(losses) > 0))
 
 
-def _gradient_noise(x: np.ndarray, y: np.ndarray, w: np.ndarray, batch: int, draws: int,
-                    rng: np.random.Generator) -> float:
+def gradient_noise(x: np.ndarray, y: np.ndarray, w: np.ndarray, batch: int, draws: int,
+                   rng: np.random.Generator) -> float:
     """RMS of ‖g_B − g‖ over random batches of size B at the weights w (intercept last)."""
     xb1 = np.c_[x, np.ones(len(x))]
     per_sample = xb1 * (xb1 @ w - y)[:, None]  # ∇ of ½(xᵀw − y)² for each sample
@@ -63,83 +94,129 @@ def _gradient_noise(x: np.ndarray, y: np.ndarray, w: np.ndarray, batch: int, dra
     return float(np.sqrt(np.mean(np.square(gaps))))
 
 
-def _plot(curves: dict[str, np.ndarray], noise: dict[str, np.ndarray], out_dir: Path):
+def measure(quick: bool, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    x, y = standardized_diabetes()
+    n, epochs = len(x), EPOCHS[quick]
+    curves = {b: loss_curve(x, y, b, epochs, seed) for b in (*BATCHES, None)}
+    settled = {b: c[len(c) // 2:] for b, c in curves.items()}  # after the transient
+    loss_noise = np.array([step_noise(settled[b]) for b in BATCHES])
+    full_noise = step_noise(settled[None])
+    up = {b: rises(settled[b]) for b in (*BATCHES, None)}
+    closed = LinearRegression().fit(x, y)
+    w = np.r_[closed.coef_, closed.intercept_]
+    grad_noise = np.array([gradient_noise(x, y, w, b, GRADIENT_DRAWS[quick], rng)
+                           for b in BATCHES])
+    per_sample = 0.5 * (x @ closed.coef_ + closed.intercept_ - y) ** 2
+    finite = np.sqrt([(n - b) / (n - 1) for b in BATCHES])  # sampling without replacement
+    return {
+        "n": n, "epochs": epochs,
+        "slope of loss noise vs B": loglog_slope(BATCHES, loss_noise),
+        "slope of gradient noise vs B": loglog_slope(BATCHES, grad_noise),
+        **{f"loss noise, B = {b}": float(v) for b, v in zip(BATCHES, loss_noise)},
+        f"loss noise, full batch (B = {n})": full_noise,
+        "full-batch noise / SGD noise": full_noise / float(loss_noise[0]),
+        "fraction of steps where the loss rose: SGD": up[1],
+        "fraction of steps where the loss rose: full batch": up[None],
+        "curves": curves, "loss noise": loss_noise, "gradient noise": grad_noise,
+        "predicted loss noise": per_sample.std() / np.sqrt(BATCHES) * finite,
+        "rises": up,
+    }
+
+
+def judge(replicates: list[dict]) -> Judgement:
+    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    return Judgement.of(
+        stats.mean_within("slope of loss noise vs B", col("slope of loss noise vs B"),
+                          SLOPE - SLOPE_TOL, SLOPE + SLOPE_TOL),
+        stats.mean_within("slope of gradient noise vs B", col("slope of gradient noise vs B"),
+                          SLOPE - SLOPE_TOL, SLOPE + SLOPE_TOL),
+        stats.every("full-batch noise / SGD noise", col("full-batch noise / SGD noise"),
+                    f"< {SMOOTH:g}", lambda v: v < SMOOTH),
+        stats.every("fraction of steps where the full-batch loss rose",
+                    col("fraction of steps where the loss rose: full batch"), "= 0",
+                    lambda v: v == 0),
+    )
+
+
+def _plot(ev: Evidence, out_dir: Path):
+    rep = ev.first
+    curves = {"SGD (B = 1)": rep["curves"][1],
+              f"mini-batch (B = {BATCHES[-1]})": rep["curves"][BATCHES[-1]],
+              f"full batch (B = {rep['n']}, one step per epoch)": rep["curves"][None]}
     fig, axes = figures.subplots(2, width=5.2)
     for name, losses in curves.items():
         axes[0].plot(losses[:SHOWN], lw=0.8, label=name)
     axes[0].set(xlabel="step", ylabel="loss of the step's batch (½·MSE)", ylim=(0, None),
-                title=f"the first {SHOWN} steps, same learning rate")
+                title=f"the first {SHOWN} steps, same learning rate (replicate 1)")
     axes[0].legend()
-    for name, values in noise.items():
-        axes[1].loglog(BATCHES, values, "o-" if "measured" in name else ":", label=name)
+    for i, r in enumerate(ev.replicates):
+        axes[1].loglog(BATCHES, r["loss noise"], "o-", color="tab:blue", alpha=0.5,
+                       label="loss noise (measured)" if i == 0 else None)
+        axes[1].loglog(BATCHES, r["gradient noise"], "s-", color="tab:green", alpha=0.5,
+                       label="gradient noise (measured)" if i == 0 else None)
+    axes[1].loglog(BATCHES, rep["predicted loss noise"], "k:", label="σ_ℓ/√B (predicted)")
     axes[1].set(xlabel="batch size B", ylabel="noise (std)", title="noise against batch size")
     axes[1].legend(fontsize=8)
     return figures.save(fig, out_dir, "noise",
                         "Left: the batch loss at every step for SGD, a mini-batch and full "
                         "batch. Right: the step-to-step noise of the loss and of the gradient "
-                        "against B, log-log, with the 1/√B prediction.")
+                        "against B, log-log, in every replicate, with the 1/√B prediction.")
 
 
-@register("batch-size-noise", "Batch size and the noise of the loss curve",
-          "SGD's loss curve is jagged, mini-batch smoother, full batch smooth: the step-to-step "
-          "noise scales as 1/√B.", (20,), ("tamrin.models.classical:LinearRegression",))
-def run(quick: bool, seed: int, out_dir: Path) -> Result:
-    rng = np.random.default_rng(seed)
-    data = load_diabetes()
-    x, y = standardized(data.data), standardized(data.target[:, None])[:, 0]
-    n, epochs = len(x), 30 if quick else 200
-    curves = {b: _curve(x, y, b, epochs, seed) for b in (*BATCHES, None)}
-    settled = {b: c[len(c) // 2:] for b, c in curves.items()}  # after the transient
-    loss_noise = np.array([step_noise(settled[b]) for b in BATCHES])
-    full_noise = step_noise(settled[None])
-    up = [rises(settled[b]) for b in (*BATCHES, None)]
-    closed = LinearRegression().fit(x, y)
-    w = np.r_[closed.coef_, closed.intercept_]
-    per_sample = 0.5 * (x @ closed.coef_ + closed.intercept_ - y) ** 2
-    finite = np.sqrt([(n - b) / (n - 1) for b in BATCHES])  # sampling without replacement
-    predicted = per_sample.std() / np.sqrt(BATCHES) * finite
-    grad_noise = np.array([_gradient_noise(x, y, w, b, 200 if quick else 2000, rng)
-                           for b in BATCHES])
-    slopes = {"loss": loglog_slope(BATCHES, loss_noise),
-              "gradient": loglog_slope(BATCHES, grad_noise)}
-    ok = (all(abs(s + 0.5) < SLOPE_TOL for s in slopes.values())
-          and full_noise < SMOOTH * loss_noise[0] and up[-1] == 0)
-    return Result(
-        lab="batch-size-noise", verdict=verdict(ok),
-        criterion=f"over B = {', '.join(map(str, BATCHES))} the log-log slope of the "
-                  f"step-to-step loss noise and of the gradient noise are both within "
-                  f"{SLOPE_TOL} of −1/2; and full-batch GD's noise is below {SMOOTH:g} times "
-                  "SGD's (B = 1), its loss falling at every step",
-        measurements={"slope of loss noise vs B": slopes["loss"],
-                      "slope of gradient noise vs B": slopes["gradient"],
-                      "loss noise, B = 1": float(loss_noise[0]),
-                      f"loss noise, B = {BATCHES[-1]}": float(loss_noise[-1]),
-                      f"loss noise, full batch (B = {n})": full_noise,
-                      "fraction of steps where the loss rose: SGD": up[0],
-                      "fraction of steps where the loss rose: full batch": up[-1],
-                      "epochs": epochs, "learning rate": LR},
-        tables=[Table("Noise against batch size (second half of training)",
+def present(ev: Evidence) -> Presentation:
+    n, rep = len(ev.replicates), ev.first
+    mean = lambda key: float(np.mean(ev.values(key)))  # noqa: E731
+    loss_slope = stats.t_interval(ev.values("slope of loss noise vs B"))
+    grad_slope = stats.t_interval(ev.values("slope of gradient noise vs B"))
+    noise = np.mean([r["loss noise"] for r in ev.replicates], axis=0)
+    grad = np.mean([r["gradient noise"] for r in ev.replicates], axis=0)
+    rises_mean = {b: float(np.mean([r["rises"][b] for r in ev.replicates]))
+                  for b in (*BATCHES, None)}
+    facts = (
+        f"Over {n} replicates ({rep['epochs']} epochs each, η = {LR}), the step-to-step noise "
+        f"of the loss fell from {noise[0]:.3g} at B = 1 to {noise[-1]:.3g} at B = "
+        f"{BATCHES[-1]}: a log-log slope of {loss_slope[0]:.3f} (interval {loss_slope[1]:.3f} "
+        f"to {loss_slope[2]:.3f}); the gradient noise's slope was {grad_slope[0]:.3f} "
+        f"(interval {grad_slope[1]:.3f} to {grad_slope[2]:.3f}). Full-batch GD's noise was "
+        f"{mean('full-batch noise / SGD noise'):.2g} times SGD's, and its loss rose after "
+        f"{rises_mean[None]:.0%} of its steps, against {rises_mean[1]:.0%} for SGD. ")
+    if ev.holds:
+        reading = (
+            "A batch's loss is the mean of B per-sample losses, so its spread around the full "
+            "loss is σ_ℓ/√B (times √((n − B)/(n − 1)) when the batches are drawn without "
+            "replacement from n samples). With B = 1 every step sees a different single sample "
+            "and the curve jumps by the full spread of the per-sample losses; averaging B of "
+            "them shrinks the jumps by √B, and the full batch sees the same data every step, "
+            "so its curve only follows its trend. The gradient's noise, which is what makes "
+            "SGD's weights jitter, shrinks the same way. Larger batches give less noise per "
+            "step but cost B times more per step.")
+    else:
+        reading = "The claim is not borne out in this run: see which of the tests above failed."
+    b16 = BATCHES.index(16)
+    return Presentation(
+        explanation=facts + reading,
+        tables=[Table(f"Noise against batch size (second half of training; means over {n} "
+                      "replicates)",
                       ["B", "loss noise (measured)", "σ_ℓ/√B·√((n − B)/(n − 1)) (predicted)",
                        "gradient noise ‖g_B − g‖ (RMS)", "loss noise × √B",
                        "steps where the loss rose"],
-                      [[b, float(m), float(p), float(g), float(m * np.sqrt(b)), r]
-                       for b, m, p, g, r in zip(BATCHES, loss_noise, predicted, grad_noise, up)]
-                      + [[f"{n} (full)", full_noise, 0.0, 0.0, float(full_noise * np.sqrt(n)),
-                          up[-1]]])],
-        figures=[_plot({"SGD (B = 1)": curves[1],
-                        f"mini-batch (B = {BATCHES[-1]})": curves[BATCHES[-1]],
-                        f"full batch (B = {n}, one step per epoch)": curves[None]},
-                       {"loss noise (measured)": loss_noise,
-                        "σ_ℓ/√B (predicted)": predicted,
-                        "gradient noise (measured)": grad_noise}, out_dir)],
-        explanation="A batch's loss is the mean of B per-sample losses, so its spread around "
-                    "the full loss is σ_ℓ/√B (times √((n − B)/(n − 1)) when the batches are "
-                    "drawn without replacement from n samples). With B = 1 every step sees a "
-                    "different single sample and the curve jumps by the full spread of the "
-                    "per-sample losses; averaging B of them shrinks the jumps by √B — the "
-                    "measured exponent is close to −1/2 and matches the prediction — and "
-                    "the full batch sees the same data every step, so its curve is smooth and "
-                    "falls monotonically. The gradient's noise, which is what makes SGD's "
-                    "weights jitter, shrinks the same way. Larger batches give less noise "
-                    "per step but cost B times more per step.",
+                      [[b, float(m), float(p), float(g), float(m * np.sqrt(b)), rises_mean[b]]
+                       for b, m, p, g in zip(BATCHES, noise, rep["predicted loss noise"], grad)]
+                      + [[f"{rep['n']} (full)", mean(f"loss noise, full batch (B = {rep['n']})"),
+                          0.0, 0.0, float(mean(f"loss noise, full batch (B = {rep['n']})")
+                                          * np.sqrt(rep["n"])), rises_mean[None]]])],
+        mistakes=[Mistake("noise ∝ 1/B: B = 16 has 1/16 of SGD's noise", float(noise[0] / 16),
+                          "noise ∝ 1/√B: 1/4 of SGD's", float(noise[0] / 4),
+                          float(noise[b16]))],
+        figures=[_plot(ev, ev.out_dir)],
     )
+
+
+LAB = register(Lab(
+    name="batch-size-noise", title="Batch size and the noise of the loss curve",
+    claim="SGD's loss curve is jagged, mini-batch smoother, full batch smooth: the step-to-step "
+          "noise scales as 1/√B.",
+    claims=(20,), criterion=CRITERION, measure=measure, judge=judge, present=present,
+    replicates=REPLICATES, requires=("tamrin.models.classical:LinearRegression",),
+))

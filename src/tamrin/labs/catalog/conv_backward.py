@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tamrin.labs import figures
-from tamrin.labs.lab import Mistake, Result, Table, verdict
+from tamrin.labs import figures, stats
+from tamrin.labs.lab import Evidence, Judgement, Lab, Mistake, Presentation, Replicates, Table
 from tamrin.labs.rawnet import as_tensor, leaf
 from tamrin.labs.registry import register
 from tamrin.nn.functional import conv2d
@@ -24,8 +24,26 @@ TAPS: dict[str, Tap] = {
 }
 CORRECT, DROPPED, LITERAL = TAPS
 PROBE = (0, 0, 2, 2)  # the dX entry (b, c, p, q) quoted in the mistake rows
-TOLERANCE = 1e-7  # relative error that counts as agreement (float64, central differences)
-MISTAKE_FLOOR = 0.1  # relative error that counts as wrong
+# L = Σ conv(x, w)·dO is linear in x and in w, so central differences are exact up to
+# rounding: an error of about ε·|L|/h ≈ 1e-16·10/1e-4 = 1e-11 relative. Agreement is a
+# relative error below 1e-7, four orders of magnitude above that.
+TOLERANCE = 1e-7
+# A wrong formula is off by an amount of the order of the gradient itself; 10% of the
+# gradient's size is a million times what rounding can produce.
+MISTAKE_FLOOR = 0.1
+REPLICATES = Replicates(quick=3, full=10)
+STRIDES = {True: (1, 2), False: (1, 2, 3)}
+SIZES = {True: {"batch": 2, "channels": 2, "filters": 3, "size": 7, "kernel": 3},
+         False: {"batch": 2, "channels": 3, "filters": 4, "size": 11, "kernel": 4}}
+RIGHT = ("dW tamrin", "dW hand loops", "dX tamrin", f"dX {CORRECT}")
+
+CRITERION = (
+    f"in every replicate (random x, w and upstream gradient dO), at every stride (1, 2 quick; "
+    f"1, 2, 3 full): tamrin's dW and dX and the hand-loop dW and dX (tap p − S·i) are within "
+    f"{TOLERANCE:g} (relative) of central finite differences, and so is the stride-dropped dX "
+    f"(tap p − i) at stride 1, where it is the same formula; the stride-dropped dX at every "
+    f"stride > 1 and the pixel-as-kernel-index dX (tap p) at every stride are off by more "
+    f"than {MISTAKE_FLOOR:g}")
 
 
 def dw_by_loops(x: np.ndarray, d_out: np.ndarray, kernel: int, stride: int) -> np.ndarray:
@@ -133,7 +151,8 @@ def _plot_errors(checks: dict[int, dict], out_dir: Path):
     ax.legend(fontsize=8)
     return figures.save(fig, out_dir, "errors",
                         "Relative error of each gradient against central finite differences "
-                        "(log scale; values at rounding level are ~1e-10 or below).")
+                        "in the first replicate (log scale; the dotted line is the agreement "
+                        "tolerance, an exact zero is drawn at 1e-17).")
 
 
 def _plot_maps(check: dict, stride: int, out_dir: Path):
@@ -146,60 +165,101 @@ def _plot_maps(check: dict, stride: int, out_dir: Path):
         ax.set(title=name.replace(" (", "\n("), xlabel="column q", ylabel="row p")
         fig.colorbar(shown, ax=ax, fraction=0.046, label="dX(0, 0, p, q)")
     return figures.save(fig, out_dir, f"dx_stride{stride}",
-                        f"dX of image 0, channel 0 at stride {stride}: finite differences, the "
-                        "correct formula, and the formula that forgets the stride.")
+                        f"dX of image 0, channel 0 at stride {stride} (first replicate): finite "
+                        "differences, the correct formula, and the formula that forgets the "
+                        "stride.")
 
 
-@register("conv-backward", "Convolution backward, by hand and by finite differences",
-          "For a convolution with stride S, dW(f,c,k,l) = Σ_b Σ_i Σ_j x(b,c,S·i+k,S·j+l)·"
-          "dO(b,f,i,j) and dX(b,c,p,q) = Σ_f Σ_i Σ_j w(f,c,p−S·i,q−S·j)·dO(b,f,i,j) (w = 0 "
-          "outside the kernel); written as plain loops they match the library's backward and "
-          "finite differences at stride 1 and 2, while indexing the kernel without the stride "
-          "does not.", (24,), requires=("tamrin.nn.functional:conv2d",))
-def run(quick: bool, seed: int, out_dir: Path) -> Result:
+def measure(quick: bool, seed: int) -> dict:
     rng = np.random.default_rng(seed)
-    sizes = ({"batch": 2, "channels": 2, "filters": 3, "size": 7, "kernel": 3} if quick else
-             {"batch": 2, "channels": 3, "filters": 4, "size": 11, "kernel": 4})
-    strides = (1, 2) if quick else (1, 2, 3)
+    sizes, strides = SIZES[quick], STRIDES[quick]
     checks = {s: check_stride(s, sizes, rng) for s in strides}
-    good = [e for c in checks.values() for name, e in c["errors"].items()
-            if DROPPED not in name and LITERAL not in name]
-    strided = [c["errors"][f"dX {DROPPED}"] for s, c in checks.items() if s > 1]
-    literal = [c["errors"][f"dX {LITERAL}"] for c in checks.values()]
-    ok = max(good) < TOLERANCE and min(strided + literal) > MISTAKE_FLOOR
+    out: dict = {f"stride {s}: {name}": c["errors"][name]
+                 for s, c in checks.items() for name in c["errors"]}
+    out["largest error of the right gradients"] = max(
+        c["errors"][name] for c in checks.values() for name in RIGHT)
+    out["smallest error of the stride-dropped dX, stride > 1"] = min(
+        c["errors"][f"dX {DROPPED}"] for s, c in checks.items() if s > 1)
+    out["largest error of the stride-dropped dX, stride 1"] = checks[1]["errors"][
+        f"dX {DROPPED}"]
+    out["smallest error of the pixel-as-kernel-index dX"] = min(
+        c["errors"][f"dX {LITERAL}"] for c in checks.values())
+    out["checks"] = checks
+    out["sizes"] = sizes
+    return out
+
+
+def judge(replicates: list[dict]) -> Judgement:
+    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    return Judgement.of(
+        stats.every("largest error of the right gradients",
+                    col("largest error of the right gradients"), f"< {TOLERANCE:g}",
+                    lambda v: v < TOLERANCE),
+        stats.every("largest error of the stride-dropped dX, stride 1",
+                    col("largest error of the stride-dropped dX, stride 1"),
+                    f"< {TOLERANCE:g}", lambda v: v < TOLERANCE),
+        stats.every("smallest error of the stride-dropped dX, stride > 1",
+                    col("smallest error of the stride-dropped dX, stride > 1"),
+                    f"> {MISTAKE_FLOOR:g}", lambda v: v > MISTAKE_FLOOR),
+        stats.every("smallest error of the pixel-as-kernel-index dX",
+                    col("smallest error of the pixel-as-kernel-index dX"),
+                    f"> {MISTAKE_FLOOR:g}", lambda v: v > MISTAKE_FLOOR),
+    )
+
+
+def present(ev: Evidence) -> Presentation:
+    n, rep = len(ev.replicates), ev.first
+    checks, sizes = rep["checks"], rep["sizes"]
+    strides = list(checks)
     names = list(checks[1]["errors"])
     s2 = checks[2]
+    worst = {name: {s: max(r["checks"][s]["errors"][name] for r in ev.replicates)
+                    for s in strides} for name in names}
+    dropped_s1 = max(ev.values("largest error of the stride-dropped dX, stride 1"))
+    facts = (
+        f"Over {n} replicates, the largest relative error of tamrin's backward and of the hand "
+        f"loops against finite differences was "
+        f"{max(ev.values('largest error of the right gradients')):.1e}; the stride-dropped dX "
+        f"was off by at most {dropped_s1:.1e} at stride 1 but by at least "
+        f"{min(ev.values('smallest error of the stride-dropped dX, stride > 1')):.2f} at "
+        f"larger strides, and the pixel-as-kernel-index dX by at least "
+        f"{min(ev.values('smallest error of the pixel-as-kernel-index dX')):.2f}. ")
+    if ev.holds:
+        reading = (
+            "Finite differences need no formula at all: nudge one entry of x or w, rerun the "
+            "forward pass, and see how L = Σ O·dO changes. The hand loops (one multiply-add at "
+            "a time) and tamrin's backward (im2col and two matrix products) agree with them to "
+            "rounding, so the formulas are right. Output (i, j) reads input pixel p through "
+            "kernel tap k = p − S·i; forgetting the S changes nothing at stride 1 — which is "
+            "why the mistake survives tests with S = 1 — but at larger strides it pairs pixels "
+            "with the wrong kernel taps (and with outputs that never saw them). Using the "
+            "pixel's own coordinates as the kernel index is wrong at any stride.")
+    else:
+        reading = "The claim is not borne out in this run: see which of the tests above failed."
     mistakes = [Mistake(f"dX{PROBE} with {name}", float(s2["dx"][name][PROBE]),
                         f"dX{PROBE} with {CORRECT}", float(s2["dx"][CORRECT][PROBE]),
                         float(s2["fd_x"][PROBE])) for name in (DROPPED, LITERAL)]
-    measurements = {f"stride {s}: {name}": c["errors"][name]
-                    for s, c in checks.items() for name in names}
-    return Result(
-        lab="conv-backward", verdict=verdict(ok),
-        criterion=f"at every stride in {strides}, tamrin's dW and dX and the hand-loop dW and "
-                  f"dX (tap p − S·i) are within {TOLERANCE:g} (relative) of central finite "
-                  f"differences; the stride-dropped dX (tap p − i) at every stride > 1 and the "
-                  f"pixel-as-kernel-index dX at every stride are off by more than "
-                  f"{MISTAKE_FLOOR:g}",
-        measurements=measurements,
-        tables=[Table("Relative error against finite differences (max |g − fd| / max |fd|); "
-                      f"x: {sizes['batch']}×{sizes['channels']}×{sizes['size']}×{sizes['size']},"
-                      f" w: {sizes['filters']}×{sizes['channels']}×{sizes['kernel']}×"
-                      f"{sizes['kernel']}", ["gradient", *[f"stride {s}" for s in strides]],
-                      [[name, *[checks[s]["errors"][name] for s in strides]]
-                       for name in names])],
+    return Presentation(
+        explanation=facts + reading + " The mistake rows quote one entry of dX at stride 2 "
+                    "in the first replicate; 'measured' is its finite difference.",
+        tables=[Table("Largest relative error over the replicates against finite differences "
+                      f"(max |g − fd| / max |fd|); x: {sizes['batch']}×{sizes['channels']}×"
+                      f"{sizes['size']}×{sizes['size']}, w: {sizes['filters']}×"
+                      f"{sizes['channels']}×{sizes['kernel']}×{sizes['kernel']}",
+                      ["gradient", *[f"stride {s}" for s in strides]],
+                      [[name, *[worst[name][s] for s in strides]] for name in names])],
         mistakes=mistakes,
-        figures=[_plot_errors(checks, out_dir), _plot_maps(s2, 2, out_dir)],
-        explanation="Finite differences need no formula at all: nudge one entry of x or w, "
-                    "rerun the forward pass, and see how L = Σ O·dO changes. The hand loops "
-                    "(written out in this lab, one multiply-add at a time) and tamrin's "
-                    "backward (im2col + two matrix products) agree with them to rounding at "
-                    "every stride, so the formulas are right. Output (i, j) reads input pixel "
-                    "p through kernel tap k = p − S·i; forgetting the S gives the same result "
-                    "at stride 1 — which is why the mistake survives tests with S = 1 — but at "
-                    "stride 2 it pairs pixels with the wrong kernel taps (and with outputs "
-                    "that never saw them), an error of the order of the gradient itself. "
-                    "Using the pixel's own coordinates as the kernel index is wrong at any "
-                    "stride. The mistake rows quote one entry of dX at stride 2; 'measured' is "
-                    "its finite difference.",
+        figures=[_plot_errors(checks, ev.out_dir), _plot_maps(s2, 2, ev.out_dir)],
     )
+
+
+LAB = register(Lab(
+    name="conv-backward", title="Convolution backward, by hand and by finite differences",
+    claim="For a convolution with stride S, dW(f,c,k,l) = Σ_b Σ_i Σ_j x(b,c,S·i+k,S·j+l)·"
+          "dO(b,f,i,j) and dX(b,c,p,q) = Σ_f Σ_i Σ_j w(f,c,p−S·i,q−S·j)·dO(b,f,i,j) (w = 0 "
+          "outside the kernel); written as plain loops they match the library's backward and "
+          "finite differences at stride 1 and 2, while indexing the kernel without the stride "
+          "does not.",
+    claims=(24,), criterion=CRITERION, measure=measure, judge=judge, present=present,
+    replicates=REPLICATES, requires=("tamrin.nn.functional:conv2d",),
+))
