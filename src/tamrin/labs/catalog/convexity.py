@@ -1,186 +1,267 @@
 """Claim 2: linear regression's loss is convex, so gradient descent from any start reaches the
-same weights; a small MLP's loss is not, and different seeds end at different parameters.
+same weights; a small MLP's loss is not, and different seeds end at different parameters and
+losses.
 
-Both models are trained on the diabetes data with ``tamrin.optim``. Besides the spread of the
-end points, the lab tests convexity directly: a convex loss never rises above the chord
-between two points, L((1 − t)a + tb) ≤ (1 − t)L(a) + tL(b).
+Both models are trained on the standardised diabetes data with ``tamrin.train.fit`` (full
+batch). Besides the spread of the end points, the lab tests convexity directly: a convex loss
+never rises above the chord between two points, L((1 − t)a + tb) ≤ (1 − t)L(a) + tL(b).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from sklearn.datasets import load_diabetes
 
 import tamrin
 from tamrin import nn, optim
-from tamrin.labs import figures
-from tamrin.labs.lab import Result, Table, verdict
-from tamrin.labs.rawnet import as_tensor, standardized
+from tamrin.data import load_diabetes
+from tamrin.data.transforms import Standardize
+from tamrin.labs import figures, stats
+from tamrin.labs.lab import Evidence, Judgement, Lab, Presentation, Replicates, Table
 from tamrin.labs.registry import register
-from tamrin.labs.training import assign, flat, full_batch
+from tamrin.labs.training import assign, flat, full_batch, step_losses
 from tamrin.models import MLP
 from tamrin.models.classical import LinearRegression
 
-START_STD = 3.0  # linear regression starts from w ~ N(0, 3²): far apart
-SAME = 1e-6  # relative spread of end points that counts as "the same weights"
-DIFFERENT = 0.5  # relative spread of MLP end points that counts as "different"
-BUMP = 0.05  # a rise above the chord of 5 % of the end-point loss counts as non-convex
-ROUNDING = 1e-9  # a rise above the chord this small (relative) is rounding error
-TS = np.linspace(0, 1, 21)
+# Linear regression starts from w, b ~ N(0, 3²): on standardised data the least-squares
+# weights are below 1 in size, so the starts lie several times farther apart than the answer.
+START_STD = 3.0
+# "The same weights": six significant digits, far above float64 rounding and far below any
+# difference that matters; the same bound for the distance to the normal equation.
+SAME = 1e-6
+# "Different parameters": end points farther from their mean than half its norm — a
+# difference of the size of the weights themselves, not a rounding or tolerance effect.
+DIFFERENT = 0.5
+# "Different losses": final training losses that differ by more than 1% of their mean —
+# full-batch training of the same model on the same data to the same number of steps would
+# give the same loss if every seed reached the same minimum.
+LOSS_DIFFERENT = 0.01
+# A rise above the chord of 5% of the final loss is a hill no rounding error can make.
+BUMP = 0.05
+# A convex loss may still rise above the chord by rounding: float64 losses of order one
+# carry errors near 10⁻¹⁶, so 10⁻⁹ (relative) is rounding with a wide margin.
+ROUNDING = 1e-9
+TS = np.linspace(0, 1, 21)  # points along each segment
+# The MLP must show non-convexity in most draws, not one lucky draw: 90% of the replicates.
+SHARE = 0.9
+REPLICATES = Replicates(quick=3, full=10)
 
 
-def _linear(x: tamrin.Tensor, y: tamrin.Tensor, steps: int,
-            begins: list[np.ndarray]) -> tuple[nn.Module, np.ndarray]:
-    """Linear regression (a Linear layer on MSE) from a random start, heavy-ball GD; the
-    start point is appended to ``begins``."""
+def _data() -> tuple[tamrin.Tensor, tamrin.Tensor, np.ndarray, np.ndarray]:
+    data = load_diabetes()
+    x = Standardize().fit(data.data)(data.data)
+    y = Standardize().fit(data.target[:, None])(data.target[:, None])
+    return (tamrin.tensor(x, dtype="float64"), tamrin.tensor(y, dtype="float64"), x, y[:, 0])
+
+
+def _linear(x: tamrin.Tensor, y: tamrin.Tensor, steps: int) -> tuple[nn.Module, np.ndarray,
+                                                                     np.ndarray]:
+    """Linear regression (a Linear layer on the MSE) from a random start, full-batch gradient
+    descent with momentum; the model, its start point and its loss curve."""
     model = nn.Linear(x.shape[1], 1).double()
     nn.init.normal_(model.weight, std=START_STD)
     nn.init.normal_(model.bias, std=START_STD)
-    begins.append(flat(list(model.parameters())))
+    start = flat(list(model.parameters()))
     opt = optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
-    return model, full_batch(lambda: nn.functional.mse_loss(model(x), y), opt, steps)
+    history = full_batch(model, nn.functional.mse_loss, opt, x, y, steps)
+    return model, start, step_losses(history)
 
 
-def _mlp(x: tamrin.Tensor, y: tamrin.Tensor, steps: int,
-         begins: list[np.ndarray]) -> tuple[nn.Module, np.ndarray]:
-    """A 10-32-32-1 tanh MLP from its default random init, full-batch Adam on MSE; the start
-    point is appended to ``begins``."""
+def _mlp(x: tamrin.Tensor, y: tamrin.Tensor, steps: int) -> tuple[nn.Module, np.ndarray,
+                                                                  np.ndarray]:
+    """A 10-32-32-1 tanh MLP from its default random init, full-batch Adam on the MSE."""
     model = MLP(x.shape[1], [32, 32], 1, activation="tanh").double()
-    begins.append(flat(list(model.parameters())))
+    start = flat(list(model.parameters()))
     opt = optim.Adam(model.parameters(), lr=0.01)
-    return model, full_batch(lambda: nn.functional.mse_loss(model(x), y), opt, steps)
+    history = full_batch(model, nn.functional.mse_loss, opt, x, y, steps)
+    return model, start, step_losses(history)
 
 
-def _spread(ends: np.ndarray) -> float:
+def _loss_at(model: nn.Module, point: np.ndarray, x, y) -> float:
+    assign(list(model.parameters()), point)
+    with tamrin.no_grad():
+        return nn.functional.mse_loss(model(x), y).item()
+
+
+def chord_gaps(model: nn.Module, a: np.ndarray, b: np.ndarray, x, y) -> np.ndarray:
+    """L((1 − t)a + tb) − [(1 − t)L(a) + tL(b)] along the segment from a to b."""
+    losses = np.array([_loss_at(model, (1 - t) * a + t * b, x, y) for t in TS])
+    return losses - ((1 - TS) * losses[0] + TS * losses[-1])
+
+
+def spread(ends: np.ndarray) -> float:
     """Largest distance of an end point from their mean, relative to the mean's norm."""
     centre = ends.mean(axis=0)
     return float(np.linalg.norm(ends - centre, axis=1).max() / np.linalg.norm(centre))
 
 
-def _chord_gaps(model: nn.Module, a: np.ndarray, b: np.ndarray, x, y) -> np.ndarray:
-    """L((1 − t)a + tb) − [(1 − t)L(a) + tL(b)] along the segment from a to b."""
-    params = list(model.parameters())
-    with tamrin.no_grad():
-        losses = []
-        for t in TS:
-            assign(params, (1 - t) * a + t * b)
-            losses.append(nn.functional.mse_loss(model(x), y).item())
-    losses = np.array(losses)
-    return losses - ((1 - TS) * losses[0] + TS * losses[-1])
-
-
-def _train_all(make, x, y, starts: int, steps: int, seed: int):
-    """Train ``starts`` models (seeded seed·1000 + k): their start and end points (rows),
-    training curves, and the last model (to evaluate the loss at other parameters)."""
+def _train_all(make, x, y, seeds: list[int], steps: int) -> dict:
+    """Train one model per seed: start and end points (rows), loss curves, final losses, and
+    the last model (to evaluate the loss at other points)."""
     begins, ends, curves = [], [], []
-    for k in range(starts):
-        tamrin.manual_seed(seed * 1000 + k)
-        model, curve = make(x, y, steps, begins)
+    for seed in seeds:
+        tamrin.manual_seed(seed)
+        model, begin, curve = make(x, y, steps)
+        begins.append(begin)
         ends.append(flat(list(model.parameters())))
         curves.append(curve)
-    return np.array(begins), np.array(ends), np.array(curves), model
+    finals = np.array([_loss_at(model, e, x, y) for e in ends])
+    return {"model": model, "begins": np.array(begins), "ends": np.array(ends),
+            "curves": np.array(curves), "finals": finals}
 
 
-def _worst_bump(model, points: np.ndarray, x, y) -> tuple[float, np.ndarray]:
-    """The largest rise above the chord over the segments between consecutive points, and
-    the gaps along the worst segment."""
-    gaps = [_chord_gaps(model, a, b, x, y) for a, b in zip(points[:-1], points[1:])]
+def _worst_bump(run: dict, where: str, x, y) -> tuple[float, np.ndarray]:
+    """The largest rise above the chord over the segments between consecutive points
+    (``where``: "begins" or "ends"), relative to the mean final loss, and the gaps along
+    the worst segment."""
+    points = run[where]
+    gaps = [chord_gaps(run["model"], a, b, x, y) for a, b in zip(points[:-1], points[1:])]
     worst = max(gaps, key=np.max)
-    return float(worst.max()), worst
+    return float(worst.max() / run["finals"].mean()), worst
 
 
-def _plot(curves: dict[str, np.ndarray], gaps: dict[str, np.ndarray], out_dir: Path):
+def measure(quick: bool, seed: int) -> dict:
+    x, y, xs, ys = _data()
+    starts, steps, mlp_steps = (4, 500, 400) if quick else (5, 600, 1000)
+    seeds = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(seed).spawn(2 * starts)]
+    linear = _train_all(_linear, x, y, seeds[:starts], steps)
+    mlp = _train_all(_mlp, x, y, seeds[starts:], mlp_steps)
+    closed = LinearRegression().fit(xs, ys)
+    closed_w = np.r_[closed.coef_, closed.intercept_]
+    (start_rise, start_gaps), (end_rise, _) = (_worst_bump(linear, where, x, y)
+                                               for where in ("begins", "ends"))
+    mlp_rise, mlp_worst = _worst_bump(mlp, "ends", x, y)
+    return {
+        "starts": starts,
+        "linear: relative spread of end points": spread(linear["ends"]),
+        "linear: largest distance from the normal equation (relative)":
+            float(np.abs(linear["ends"] - closed_w).max() / np.linalg.norm(closed_w)),
+        "linear: largest rise above a chord / final loss": max(start_rise, end_rise),
+        "linear: (max − min)/mean of final losses":
+            float(np.ptp(linear["finals"]) / linear["finals"].mean()),
+        "MLP: relative spread of end points": spread(mlp["ends"]),
+        "MLP: (max − min)/mean of final losses":
+            float(np.ptp(mlp["finals"]) / mlp["finals"].mean()),
+        "MLP: largest rise above a chord between end points / final loss": mlp_rise,
+        "linear curves": linear["curves"], "MLP curves": mlp["curves"],
+        "MLP final losses": mlp["finals"], "linear final losses": linear["finals"],
+        "linear chord gaps": start_gaps, "MLP chord gaps": mlp_worst,
+    }
+
+
+LIN_SPREAD = "linear: relative spread of end points"
+LIN_GAP = "linear: largest distance from the normal equation (relative)"
+LIN_RISE = "linear: largest rise above a chord / final loss"
+MLP_SPREAD = "MLP: relative spread of end points"
+MLP_LOSSES = "MLP: (max − min)/mean of final losses"
+MLP_RISE = "MLP: largest rise above a chord between end points / final loss"
+
+
+def judge(replicates: list[dict]) -> Judgement:
+    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    return Judgement.of(
+        stats.every(LIN_SPREAD, col(LIN_SPREAD), f"< {SAME:g}", lambda v: v < SAME),
+        stats.every(LIN_GAP, col(LIN_GAP), f"< {SAME:g}", lambda v: v < SAME),
+        stats.every(LIN_RISE, col(LIN_RISE), f"≤ {ROUNDING:g}", lambda v: v <= ROUNDING),
+        stats.share_at_least(f"{MLP_SPREAD} > {DIFFERENT:g}",
+                             [v > DIFFERENT for v in col(MLP_SPREAD)], SHARE),
+        stats.share_at_least(f"{MLP_LOSSES} > {LOSS_DIFFERENT:g}",
+                             [v > LOSS_DIFFERENT for v in col(MLP_LOSSES)], SHARE),
+        stats.share_at_least(f"{MLP_RISE} > {BUMP:g}",
+                             [v > BUMP for v in col(MLP_RISE)], SHARE),
+    )
+
+
+def _plot(ev: Evidence):
+    first = ev.first
     fig, axes = figures.subplots(2, width=5.2)
-    for (name, c), color in zip(curves.items(), ("tab:blue", "tab:orange")):
-        for k, curve in enumerate(c):
+    for (name, curves), color in zip((("linear regression", first["linear curves"]),
+                                      ("MLP 10-32-32-1", first["MLP curves"])),
+                                     ("tab:blue", "tab:orange")):
+        for k, curve in enumerate(curves):
             axes[0].semilogy(curve, color=color, alpha=0.6, lw=1,
                              label=name if k == 0 else None)
     axes[0].set(xlabel="full-batch step", ylabel="training MSE (log)",
-                title="every start / seed")
+                title="every start (replicate 1)")
     axes[0].legend()
-    for name, g in gaps.items():
-        axes[1].plot(TS, g, "o-", ms=3, label=name)
+    for name, gaps in (("linear regression, between starts", first["linear chord gaps"]),
+                       ("MLP, between trained end points", first["MLP chord gaps"])):
+        axes[1].plot(TS, gaps, "o-", ms=3, label=name)
     axes[1].axhline(0, color="k", lw=0.8, ls=":", label="chord (convex ⇒ never above)")
-    axes[1].set(xlabel="t along the segment from one end point to another",
-                ylabel="L(segment) − chord", title="convexity test")
-    axes[1].legend()
-    return figures.save(fig, out_dir, "convexity",
-                        "Left: training curves from every start. Right: the loss along the "
-                        "straight segment between two trained models minus the chord; a convex "
-                        "loss stays at or below 0.")
+    axes[1].set(xlabel="t along the segment from one point to the next",
+                ylabel="L(segment) − chord", title="convexity test (worst segment)")
+    axes[1].legend(fontsize=8)
+    return figures.save(fig, ev.out_dir, "convexity",
+                        "Left: training curves from every start of the first replicate. "
+                        "Right: the loss along the straight segment between two points minus "
+                        "the chord, on the segment where it rises most; a convex loss stays at "
+                        "or below 0.")
 
 
-@register("convexity", "Convex linear regression vs a non-convex MLP",
-          "Gradient descent on linear regression reaches the same weights from any start; a small "
-          "MLP ends at different parameters and losses for different seeds.", (2,),
-          ("tamrin.models.classical:LinearRegression", "tamrin.models:MLP", "tamrin.optim:Adam"))
-def run(quick: bool, seed: int, out_dir: Path) -> Result:
-    data = load_diabetes()
-    xs, ys = standardized(data.data), standardized(data.target[:, None])
-    x, y = as_tensor(xs), as_tensor(ys)
-    starts, steps, mlp_steps = (6, 500, 300) if quick else (20, 1000, 3000)
-    lin_starts, lin_ends, lin_curves, lin_model = _train_all(_linear, x, y, starts, steps, seed)
-    mlp_starts, mlp_ends, mlp_curves, mlp_model = _train_all(_mlp, x, y, starts, mlp_steps,
-                                                             seed)
-    closed = LinearRegression().fit(xs, ys[:, 0])
-    closed_w = np.r_[closed.coef_, closed.intercept_]
-    lin_gap = float(np.abs(lin_ends - closed_w).max() / np.linalg.norm(closed_w))
-    runs = {"linear": (lin_model, lin_starts, lin_ends, lin_curves[:, -1]),
-            "MLP": (mlp_model, mlp_starts, mlp_ends, mlp_curves[:, -1])}
-    spreads, bumps, worst = {}, {}, {}
-    for name, (model, begins, ends, losses) in runs.items():
-        spreads[name] = _spread(ends)
-        for where, points in (("start", begins), ("end", ends)):
-            bump, worst[name, where] = _worst_bump(model, points, x, y)
-            bumps[name, where] = float(bump / losses.mean())
-    ok = (spreads["linear"] < SAME and lin_gap < SAME
-          and max(bumps["linear", "start"], bumps["linear", "end"]) <= ROUNDING
-          and spreads["MLP"] > DIFFERENT and bumps["MLP", "end"] > BUMP)
-    rows = [[name, starts, spreads[name], float(losses.min()), float(losses.max()),
-             float((losses.max() - losses.min()) / losses.mean()), bumps[name, "start"],
-             bumps[name, "end"]]
-            for name, (_, _, _, losses) in runs.items()]
-    return Result(
-        lab="convexity", verdict=verdict(ok),
-        criterion=f"linear regression: the end points from {starts} random starts lie within "
-                  f"{SAME:g} (relative) of their mean and of the normal-equation solution, and "
-                  f"the loss never rises above a chord (beyond {ROUNDING:g} rounding); MLP: "
-                  f"the end points of {starts} seeds are spread by more than {DIFFERENT} "
-                  f"(relative), and on a segment between two of them the loss rises above the "
-                  f"chord by more than {BUMP:.0%} of the mean final loss (segments: between "
-                  "consecutive start points, and between consecutive end points)",
-        measurements={"linear: relative spread of end points": spreads["linear"],
-                      "linear: largest distance from the normal equation (relative)": lin_gap,
-                      "linear: largest rise above a chord / final loss":
-                          max(bumps["linear", "start"], bumps["linear", "end"]),
-                      "linear: spread of final losses": float(np.ptp(runs["linear"][3])),
-                      "MLP: relative spread of end points": spreads["MLP"],
-                      "MLP: largest rise above a chord between end points / final loss":
-                          bumps["MLP", "end"],
-                      "MLP: spread of final losses": float(np.ptp(runs["MLP"][3])),
-                      "linear-regression steps": steps, "MLP steps": mlp_steps},
-        tables=[Table("End points over starts (diabetes, standardised, MSE)",
-                      ["model", "starts", "relative spread of parameters", "lowest final loss",
-                       "highest final loss", "(max − min) / mean loss",
-                       "rise above chord, between starts / loss",
-                       "rise above chord, between ends / loss"], rows),
-                Table("Final training loss of each MLP seed",
-                      ["seed", "final MSE"],
-                      [[seed * 1000 + k, float(v)] for k, v in enumerate(runs["MLP"][3])])],
-        figures=[_plot({"linear regression": lin_curves, "MLP 10-32-32-1": mlp_curves},
-                       {"linear regression, between starts": worst["linear", "start"],
-                        "MLP, between trained end points": worst["MLP", "end"]}, out_dir)],
-        explanation="The mean squared error of a linear model is a convex quadratic in its "
-                    "weights: it lies below every chord, has a single minimum (XᵀX is "
-                    "positive definite here), and gradient descent from starts far apart "
-                    "arrives at that minimum — the normal equation's solution — to rounding. "
-                    "The MLP's loss is not convex: the same training from different random "
-                    "initialisations ends at parameter vectors far apart, with different final "
-                    "losses, and the loss along the straight line between two of them rises "
-                    "above the chord — a hill between two valleys, which a convex function "
-                    "cannot have. (Part of the spread is symmetry: permuting hidden units "
-                    "gives another minimum with the same loss; a convex loss would then be "
-                    "minimal on the whole segment between them, and it is not.)",
+def present(ev: Evidence) -> Presentation:
+    n = len(ev.replicates)
+    starts = ev.first["starts"]
+    lin_spread, lin_gap, lin_rise = (max(ev.values(k)) for k in (LIN_SPREAD, LIN_GAP, LIN_RISE))
+    mlp_spread, mlp_losses, mlp_rise = (ev.values(k) for k in (MLP_SPREAD, MLP_LOSSES,
+                                                                MLP_RISE))
+    linear_ok = lin_spread < SAME and lin_gap < SAME and lin_rise <= ROUNDING
+    text = [
+        "The mean squared error of a linear model is a convex quadratic in its weights: it "
+        "lies below every chord and has a single minimum when XᵀX is positive definite. "
+        f"In {n} replicates of {starts} starts drawn from N(0, {START_STD:g}²), gradient descent "
+        f"ended at most {lin_spread:.2g} (relative) from the starts' mean end point and "
+        f"{lin_gap:.2g} from the normal equation's solution, and the loss rose above a chord by "
+        f"at most {lin_rise:.2g} of the final loss"
+        + (" — the same weights from every start, and no sign of non-convexity."
+           if linear_ok else
+           f" — which fails the bounds ({SAME:g}, {SAME:g} and {ROUNDING:g})."),
+        f"The MLP's end points, {starts} seeds per replicate, were spread by "
+        f"{min(mlp_spread):.2f} to {max(mlp_spread):.2f} (relative), their final losses "
+        f"differed by {min(mlp_losses):.1%} to {max(mlp_losses):.1%} of their mean, and the loss "
+        f"along a straight segment between two trained networks rose above the chord by "
+        f"{min(mlp_rise):.2f} to {max(mlp_rise):.2f} times the final loss.",
+    ]
+    if ev.holds:
+        text.append("So training the same network on the same data from different random "
+                    "initialisations ends in different places with different losses, and "
+                    "between two of them the loss has a hill, which a convex function cannot "
+                    "have. (Part of the spread is symmetry — permuting hidden units gives "
+                    "another minimum with the same loss — but a convex loss would then be "
+                    "minimal on the whole segment between them, and it is not.)")
+    else:
+        text.append("The claim is not borne out in these replicates: see the failed test "
+                    "above.")
+    rows = [[k + 1, *(rep[key] for key in (LIN_SPREAD, LIN_GAP, LIN_RISE, MLP_SPREAD,
+                                           MLP_LOSSES, MLP_RISE))]
+            for k, rep in enumerate(ev.replicates)]
+    return Presentation(
+        explanation=" ".join(text),
+        tables=[Table(f"Per replicate ({starts} starts each; diabetes, standardised, MSE)",
+                      ["replicate", "linear: spread", "linear: from normal eq.",
+                       "linear: rise above chord / loss", "MLP: spread",
+                       "MLP: (max − min)/mean loss", "MLP: rise above chord / loss"], rows),
+                Table("Final training loss of each start (replicate 1)",
+                      ["start", "linear regression", "MLP"],
+                      [[k + 1, float(a), float(b)] for k, (a, b) in enumerate(
+                          zip(ev.first["linear final losses"], ev.first["MLP final losses"]))])],
+        figures=[_plot(ev)],
     )
+
+
+LAB = register(Lab(
+    name="convexity", title="Convex linear regression vs a non-convex MLP",
+    claim="Gradient descent on linear regression reaches the same weights from any start; a "
+          "small MLP ends at different parameters and losses for different seeds.",
+    claims=(2,),
+    criterion=(
+        f"linear regression, in every replicate: end points of every start (N(0, "
+        f"{START_STD:g}²)) within {SAME:g} (relative) of their mean and of the normal equation's "
+        f"solution, and the loss never above a chord by more than {ROUNDING:g} of the final "
+        f"loss (segments between consecutive starts and between consecutive end points); MLP "
+        f"(10-32-32-1 tanh, Adam), in at least {SHARE:.0%} of the replicates: end points spread "
+        f"by more than {DIFFERENT:g} (relative), final losses differing by more than "
+        f"{LOSS_DIFFERENT:.0%} of their mean, and on a segment between two trained networks "
+        f"the loss rising above the chord by more than {BUMP:.0%} of the final loss"),
+    measure=measure, judge=judge, present=present, replicates=REPLICATES,
+    requires=("tamrin.models.classical:LinearRegression", "tamrin.models:MLP",
+              "tamrin.optim:Adam"),
+))
