@@ -165,7 +165,18 @@ def test_batch_size_noise_judge(quick_run):
         {"full-batch noise / SGD noise": 0.05},
         # full-batch loss rising at some steps
         {"fraction of steps where the loss rose: full batch": 0.1},
+        # full-batch descent leaving the poor minimum (it cannot: no noise)
+        {"full-batch descent ends in the better minimum": True},
+        # small batches never escaping
+        {"share of SGD runs ending in the better minimum": 0.0},
     )
+
+
+def test_sgd_escapes_the_poor_minimum_and_full_batch_stays():
+    ends = batch_size_noise.escapes(True, np.random.default_rng(3))
+    assert ends["full-batch descent ends in the better minimum"] is False
+    assert abs(ends["full-batch descent's final w"] - 0.96) < 0.01  # L'(w) = 0 near 0.96
+    assert 0 < ends["share of SGD runs ending in the better minimum"] <= 1
 
 
 def test_step_noise_ignores_a_trend_and_measures_white_noise():

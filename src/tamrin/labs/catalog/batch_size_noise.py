@@ -1,9 +1,16 @@
 """Claim 20: SGD's loss curve is jagged, mini-batch smoother, full batch smooth — the
-step-to-step noise shrinks as 1/√B.
+step-to-step noise shrinks as 1/√B — and small batches can escape poor regions.
 
-Linear regression on the diabetes data with the library's ``LinearRegression(solver='sgd' |
-'minibatch' | 'gd')``, the same learning rate and epochs for every batch size B;
+Part 1: linear regression on the diabetes data with the library's ``LinearRegression(solver=
+'sgd' | 'minibatch' | 'gd')``, the same learning rate and epochs for every batch size B;
 ``loss_curve_`` holds the loss of every step's batch.
+
+Part 2: a one-parameter model whose loss over the data is a tilted double well,
+L(w) = mean_i [(w² − 1)² + TILT·w + a_i·w] = (w² − 1)² + TILT·w (the a_i average to zero):
+a shallow, poor minimum near w = +1 and a deeper one near w = −1. Started in the poor one,
+full-batch gradient descent stays (its gradient points back into the basin), while SGD's
+gradient carries the noise a_i of single samples and can carry w over the barrier. Both train
+with ``tamrin.train.fit``.
 """
 
 from __future__ import annotations
@@ -12,13 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from tamrin.data import load_diabetes
+import tamrin
+from tamrin import nn, optim
+from tamrin.data import DataLoader, TensorDataset, load_diabetes
 from tamrin.data.transforms import Standardize
 from tamrin.labs import figures, stats
 from tamrin.labs.lab import Evidence, Judgement, Lab, Mistake, Presentation, Replicates, Table
 from tamrin.labs.measure import loglog_slope
 from tamrin.labs.registry import register
 from tamrin.models.classical import LinearRegression
+from tamrin.train import fit
 
 BATCHES = (1, 2, 4, 8, 16, 32)
 LR = 0.01
@@ -38,6 +48,19 @@ SHOWN = 150  # steps drawn in the loss-curve figure
 # sizes is pinned to a few hundredths (quick; full mode runs longer).
 EPOCHS = {True: 100, False: 300}
 REPLICATES = Replicates(quick=4, full=10)
+# Part 2. TILT makes the minimum near −1 lower than the one near +1 by about 2·TILT = 0.6
+# and the barrier from the poor side about 0.7 high. SAMPLE_SLOPES_STD, the spread of the
+# per-sample slopes a_i, is of the order of the largest restoring force |L′| ≤ 1.6 between
+# the wells, so a single sample's gradient can point over the barrier; an average over the
+# full batch cannot (its noise is 0).
+TILT = 0.3
+SAMPLE_SLOPES_STD = 4.0
+WELL_SAMPLES = 64
+WELL_LR = 0.05
+WELL_STEPS = 384  # six epochs of SGD on 64 samples
+WELL_RUNS = {True: 8, False: 32}  # SGD runs per replicate (each its own sample order)
+# "Can escape": it happens in a tenth of the runs or more — a real mechanism, not a fluke.
+CAN_ESCAPE = 0.1
 GRADIENT_DRAWS = {True: 1000, False: 4000}  # random batches per B for the gradient noise
 
 CRITERION = (
@@ -46,7 +69,10 @@ CRITERION = (
     f"step-to-step loss noise against B = {', '.join(map(str, BATCHES))} lies within "
     f"{SLOPE:g} ± {SLOPE_TOL}, and so does that of the gradient noise ‖g_B − g‖; in every "
     f"replicate full-batch GD's loss noise is below {SMOOTH:g} times SGD's (B = 1) and its "
-    f"loss never rises from one step to the next")
+    f"loss never rises from one step to the next; on the tilted double well, started in the "
+    f"poor minimum, full-batch descent never leaves it and the share of SGD runs (B = 1, "
+    f"{WELL_STEPS} steps) that end in the better minimum has its 95% interval above "
+    f"{CAN_ESCAPE:g}")
 
 
 def standardized_diabetes() -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +120,46 @@ def gradient_noise(x: np.ndarray, y: np.ndarray, w: np.ndarray, batch: int, draw
     return float(np.sqrt(np.mean(np.square(gaps))))
 
 
+class TiltedWell(nn.Module):
+    """One parameter w; on a batch of per-sample slopes a, the per-sample losses
+    (w² − 1)² + TILT·w + a·w (their mean is the double well L(w) when the a_i average to 0).
+    """
+
+    def __init__(self, start: float = 1.0) -> None:
+        super().__init__()
+        self.w = nn.Parameter(tamrin.tensor([start], dtype=tamrin.float64))
+
+    def forward(self, a: tamrin.Tensor) -> tamrin.Tensor:
+        return (self.w * self.w - 1) ** 2 + TILT * self.w + a * self.w
+
+
+def _mean_loss(out: tamrin.Tensor, target: tamrin.Tensor) -> tamrin.Tensor:
+    return out.mean()
+
+
+def descend_the_well(slopes: np.ndarray, batch: int, steps: int) -> float:
+    """Where w ends after ``steps`` steps of (mini-)batch gradient descent from w = 1."""
+    model = TiltedWell()
+    data = TensorDataset(slopes, np.zeros(len(slopes)))
+    loader = DataLoader(data, batch_size=batch, shuffle=batch < len(slopes), drop_last=True)
+    fit(model, _mean_loss, optim.SGD(model.parameters(), lr=WELL_LR), loader,
+        epochs=steps // len(loader), progress=False)
+    return float(model.w.numpy()[0])
+
+
+def escapes(quick: bool, rng: np.random.Generator) -> dict:
+    """Part 2: the ends of SGD runs and of full-batch descent on one draw of the data."""
+    slopes = rng.standard_normal((WELL_SAMPLES, 1))
+    slopes -= slopes.mean()  # the a_i average to zero: the full-batch loss is exactly L(w)
+    slopes *= SAMPLE_SLOPES_STD / slopes.std()  # and spread exactly SAMPLE_SLOPES_STD
+    sgd_ends = np.array([descend_the_well(slopes, 1, WELL_STEPS)
+                         for _ in range(WELL_RUNS[quick])])
+    full_end = descend_the_well(slopes, WELL_SAMPLES, WELL_STEPS)
+    return {"share of SGD runs ending in the better minimum": float(np.mean(sgd_ends < 0)),
+            "full-batch descent ends in the better minimum": bool(full_end < 0),
+            "full-batch descent's final w": full_end, "SGD ends": sgd_ends}
+
+
 def measure(quick: bool, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     x, y = standardized_diabetes()
@@ -120,7 +186,7 @@ def measure(quick: bool, seed: int) -> dict:
         "fraction of steps where the loss rose: full batch": up[None],
         "curves": curves, "loss noise": loss_noise, "gradient noise": grad_noise,
         "predicted loss noise": per_sample.std() / np.sqrt(BATCHES) * finite,
-        "rises": up,
+        "rises": up, **escapes(quick, rng),
     }
 
 
@@ -136,6 +202,11 @@ def judge(replicates: list[dict]) -> Judgement:
         stats.every("fraction of steps where the full-batch loss rose",
                     col("fraction of steps where the loss rose: full batch"), "= 0",
                     lambda v: v == 0),
+        stats.every("full-batch descent ends in the better minimum",
+                    col("full-batch descent ends in the better minimum"), "is false (0)",
+                    lambda v: v == 0),
+        stats.mean_above("share of SGD runs ending in the better minimum",
+                         col("share of SGD runs ending in the better minimum"), CAN_ESCAPE),
     )
 
 
@@ -162,6 +233,25 @@ def _plot(ev: Evidence, out_dir: Path):
                         "Left: the batch loss at every step for SGD, a mini-batch and full "
                         "batch. Right: the step-to-step noise of the loss and of the gradient "
                         "against B, log-log, in every replicate, with the 1/√B prediction.")
+
+
+def _plot_well(ev: Evidence, out_dir: Path):
+    w = np.linspace(-1.6, 1.6, 321)
+    fig, axes = figures.subplots(2, width=5.0)
+    axes[0].plot(w, (w * w - 1) ** 2 + TILT * w, "k")
+    axes[0].axvline(1.0, color="tab:red", ls=":", label="start (the poor minimum)")
+    axes[0].set(xlabel="w", ylabel="L(w)", title="the tilted double well")
+    axes[0].legend(fontsize=8)
+    ends = np.concatenate(ev.values("SGD ends"))
+    axes[1].hist(ends, bins=40, color="tab:blue", label=f"SGD, B = 1 ({len(ends)} runs)")
+    axes[1].axvline(ev.first["full-batch descent's final w"], color="k", ls="--",
+                    label="full-batch descent")
+    axes[1].set(xlabel="final w", ylabel="runs", title=f"where w ends after {WELL_STEPS} steps")
+    axes[1].legend(fontsize=8)
+    return figures.save(fig, out_dir, "escape",
+                        "Left: the loss over the data, a poor minimum near +1 and a better one "
+                        "near −1. Right: where SGD runs (every replicate) and full-batch descent "
+                        "end, all started at w = 1.")
 
 
 def present(ev: Evidence) -> Presentation:
@@ -193,9 +283,21 @@ def present(ev: Evidence) -> Presentation:
             "step but cost B times more per step.")
     else:
         reading = "The claim is not borne out in this run: see which of the tests above failed."
+    share = stats.t_interval(ev.values("share of SGD runs ending in the better minimum"))
+    stuck = not any(ev.values("full-batch descent ends in the better minimum"))
+    escape = (
+        f" On the tilted double well, started in the poor minimum, "
+        f"{share[0]:.0%} of the SGD runs (interval {share[1]:.0%} to {share[2]:.0%}) ended in "
+        f"the better one, while full-batch descent "
+        + ("stayed in the poor minimum in every replicate (final w "
+           f"{ev.first['full-batch descent' + chr(39) + 's final w']:.3f}): its gradient is "
+           "exactly the slope of L, which points back into the basin, whereas a single "
+           "sample's gradient carries that sample's slope a_i, large enough to push w over "
+           "the barrier." if stuck else "left it in some replicate, which the claim does not "
+           "predict."))
     b16 = BATCHES.index(16)
     return Presentation(
-        explanation=facts + reading,
+        explanation=facts + reading + escape,
         tables=[Table(f"Noise against batch size (second half of training; means over {n} "
                       "replicates)",
                       ["B", "loss noise (measured)", "σ_ℓ/√B·√((n − B)/(n − 1)) (predicted)",
@@ -209,14 +311,15 @@ def present(ev: Evidence) -> Presentation:
         mistakes=[Mistake("noise ∝ 1/B: B = 16 has 1/16 of SGD's noise", float(noise[0] / 16),
                           "noise ∝ 1/√B: 1/4 of SGD's", float(noise[0] / 4),
                           float(noise[b16]))],
-        figures=[_plot(ev, ev.out_dir)],
+        figures=[_plot(ev, ev.out_dir), _plot_well(ev, ev.out_dir)],
     )
 
 
 LAB = register(Lab(
     name="batch-size-noise", title="Batch size and the noise of the loss curve",
     claim="SGD's loss curve is jagged, mini-batch smoother, full batch smooth: the step-to-step "
-          "noise scales as 1/√B.",
+          "noise scales as 1/√B. That noise lets small batches escape poor regions where "
+          "full-batch descent stays.",
     claims=(20,), criterion=CRITERION, measure=measure, judge=judge, present=present,
     replicates=REPLICATES, requires=("tamrin.models.classical:LinearRegression",),
 ))
