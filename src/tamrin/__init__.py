@@ -23,24 +23,30 @@ from tamrin.creation import (
     zeros,
     zeros_like,
 )
+from tamrin.dtypes import (
+    bool,
+    bool_,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
 from tamrin.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tamrin.gradcheck import GradcheckError, gradcheck
 from tamrin.io import load, save
 from tamrin.ops import *  # noqa: F403 - the op functions: tamrin.exp, tamrin.matmul …
 from tamrin.random import get_rng_state, manual_seed, seed, set_rng_state
-from tamrin.tensor import (
-    Tensor,
-    bool_,
-    double,
-    float16,
-    float32,
-    float64,
-    half,
-    int32,
-    int64,
-    long,
-    uint8,
-)
+from tamrin.tensor import Tensor
 
 __version__ = "0.1.0"
 

@@ -23,7 +23,7 @@ from tamrin.tensor import Tensor
 
 def _as_array(key: str, value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._array
     if not isinstance(value, np.ndarray):
         raise TypeError(f"save: value {key!r} is a {type(value).__name__}; a checkpoint holds "
                         "only tensors (a state dict of Tensors or ndarrays)")

@@ -38,7 +38,7 @@ class TensorDataset(Dataset):
                  target_transform: Callable | None = None) -> None:
         if not tensors:
             raise ValueError("TensorDataset: give at least one tensor or array")
-        arrays = [t.data if isinstance(t, Tensor) else as_array(t) for t in tensors]
+        arrays = [t._array if isinstance(t, Tensor) else as_array(t) for t in tensors]
         sizes = {a.shape[0] if a.ndim else None for a in arrays}
         if len(sizes) != 1 or None in sizes:
             raise ValueError(

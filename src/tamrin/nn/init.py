@@ -67,7 +67,7 @@ def _empty(tensor: Tensor, op: str) -> bool:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    tensor.data[...] = values
+    tensor._array[...] = values
     return tensor
 
 

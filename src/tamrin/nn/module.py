@@ -296,10 +296,10 @@ class Module:
             return self
         dtype = np.dtype(dtype)
         for t in [*self.parameters(), *self.buffers()]:
-            if t.data.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
+            if t._array.dtype.kind == "f":
+                t._array = t._array.astype(dtype)
                 if t.grad is not None:
-                    t.grad.data = t.grad.data.astype(dtype)
+                    t.grad._array = t.grad._array.astype(dtype)
         return self
 
     def float(self) -> Module:
@@ -337,8 +337,9 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 value = _to_array(state_dict[key])
-                if value.shape != target.data.shape:
-                    mismatched.append(f"{key}: checkpoint {value.shape}, model {target.data.shape}")
+                if value.shape != target._array.shape:
+                    mismatched.append(f"{key}: checkpoint {value.shape}, "
+                                      f"model {target._array.shape}")
         problems = mismatched + ([f"missing keys {missing}"] if strict and missing else []) + (
             [f"unexpected keys {unexpected}"] if strict and unexpected else [])
         if problems:
@@ -348,7 +349,7 @@ class Module:
             )
         for key, target in own.items():
             if key in state_dict:
-                target.data[...] = _to_array(state_dict[key]).astype(target.data.dtype)
+                target._array[...] = _to_array(state_dict[key]).astype(target._array.dtype)
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing -----------------------------------------------------------------------
@@ -371,7 +372,7 @@ def _indent(text: str) -> str:
 
 def _to_array(value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach()
     return np.asarray(value)

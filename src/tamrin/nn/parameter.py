@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from tamrin import validation
-from tamrin.tensor import Tensor, as_array
+from tamrin.tensor import Tensor, as_array, init_slots
 
 
 class Parameter(Tensor):
@@ -20,15 +20,16 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
-            data = np.empty(0, dtype=np.float32)
-        if isinstance(data, Tensor):
-            array = data.data
+            array = np.empty(0, dtype=np.float32)
+        elif isinstance(data, Tensor):
+            array = data._array
         elif isinstance(data, np.ndarray):  # an array keeps its dtype (layers' dtype=…)
             array = data
         else:
             array = as_array(data)
-        super().__init__(array, dtype=array.dtype, requires_grad=False)
-        self.data = array  # share, never copy: Parameter(t) aliases t
+        init_slots(self, array)  # share, never copy: Parameter(t) aliases t
+        if isinstance(data, Tensor):
+            self._version_box = data._version_box
         if requires_grad:
             self.requires_grad_(True)
 

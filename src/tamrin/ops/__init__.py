@@ -15,22 +15,27 @@ from tamrin.ops.elementwise import (
     abs,
     add,
     clamp,
+    clip,
     clone,
     cos,
+    cosh,
     div,
     exp,
     log,
+    masked_fill,
     maximum,
     minimum,
     mul,
     neg,
     pow,
     sin,
+    sinh,
     sqrt,
     sub,
     to_dtype,
     where,
 )
+from tamrin.ops.inplace import inplace_methods
 from tamrin.ops.matmul import matmul
 from tamrin.ops.reduction import (
     amax,
@@ -50,10 +55,13 @@ from tamrin.ops.shape import (
     chunk,
     expand,
     flatten,
+    gather,
     getitem,
+    index_put,
     pad,
     permute,
     reshape,
+    scatter,
     split,
     squeeze,
     stack,
@@ -66,12 +74,13 @@ from tamrin.tensor import Tensor
 
 __all__ = [
     "abs", "add", "allclose", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp",
-    "clone", "cos", "div", "elu", "eq", "exp", "expand", "flatten", "ge", "getitem", "gt",
-    "isfinite", "isnan", "le", "leaky_relu", "log", "log_softmax", "logsumexp", "lt",
-    "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "pad",
-    "permute", "pow", "relu", "reshape", "selu", "sigmoid", "sign", "sin", "softmax",
-    "softplus", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
-    "to_dtype", "transpose", "unsqueeze", "var", "where",
+    "clip", "clone", "cos", "cosh", "div", "elu", "eq", "exp", "expand", "flatten", "gather",
+    "ge", "getitem", "gt", "index_put", "isfinite", "isnan", "le", "leaky_relu", "log",
+    "log_softmax", "logsumexp", "lt", "masked_fill", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mul", "ne", "neg", "pad", "permute", "pow", "relu", "reshape", "scatter",
+    "selu", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "split", "sqrt",
+    "squeeze", "stack", "std", "sub", "sum", "t", "tanh", "to_dtype", "transpose",
+    "unsqueeze", "var", "where",
 ]
 
 
@@ -95,14 +104,16 @@ def _install_tensor_methods() -> None:
     methods = {
         name: globals()[name]
         for name in (
-            "abs", "add", "amax", "amin", "argmax", "argmin", "chunk", "clamp", "clone", "cos",
-            "div", "exp", "expand", "flatten", "log", "log_softmax", "logsumexp", "matmul",
-            "max", "maximum", "mean", "min", "minimum", "mul", "neg", "permute", "pow", "relu",
-            "reshape", "sigmoid", "sin", "softmax", "split", "sqrt", "squeeze", "std", "sub",
-            "sum", "tanh", "transpose", "unsqueeze", "var", "eq", "ne", "lt", "le", "gt", "ge",
+            "abs", "add", "amax", "amin", "argmax", "argmin", "chunk", "clamp", "clip", "clone",
+            "cos", "cosh", "div", "exp", "expand", "flatten", "gather", "log", "log_softmax",
+            "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
+            "mul", "neg", "permute", "pow", "relu", "reshape", "scatter", "sigmoid", "sin",
+            "sinh", "softmax", "split", "sqrt", "squeeze", "std", "sub", "sum", "tanh",
+            "transpose", "unsqueeze", "var", "eq", "ne", "lt", "le", "gt", "ge",
         )
     }
     methods.update(operators)
+    methods.update(inplace_methods())
     methods.update(
         view=reshape, t=t, to=to_dtype, sign=sign, isnan=isnan, isfinite=isfinite,
         float=lambda x: to_dtype(x, "float32"), double=lambda x: to_dtype(x, "float64"),

@@ -14,8 +14,8 @@ from tamrin.tensor import Tensor
 def _compare(name: str, ufunc: Callable) -> Callable[[Any, Any], Tensor]:
     def compare(a: Any, b: Any) -> Tensor:
         a, b = binary_operands(a, b)
-        a = a.data if isinstance(a, Tensor) else a
-        b = b.data if isinstance(b, Tensor) else b
+        a = a._array if isinstance(a, Tensor) else a
+        b = b._array if isinstance(b, Tensor) else b
         return Tensor._make(broadcasting(name, ufunc, a, b))
 
     compare.__name__ = name
@@ -33,17 +33,17 @@ ge = _compare("ge", np.greater_equal)
 
 def isnan(a: Tensor) -> Tensor:
     """Element-wise NaN test."""
-    return Tensor._make(np.isnan(a.data))
+    return Tensor._make(np.isnan(a._array))
 
 
 def isfinite(a: Tensor) -> Tensor:
     """Element-wise test for finite values (not NaN, not ±Inf)."""
-    return Tensor._make(np.isfinite(a.data))
+    return Tensor._make(np.isfinite(a._array))
 
 
 def sign(a: Tensor) -> Tensor:
     """−1, 0 or 1 per element (no gradient: it is 0 almost everywhere)."""
-    return Tensor._make(np.sign(a.data))
+    return Tensor._make(np.sign(a._array))
 
 
 def allclose(a: Tensor, b: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:

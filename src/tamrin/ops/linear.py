@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 
-class Linear(Function):
+class Linear(ArrayFunction):
     """y = x·Wᵀ + b, for x of shape (*, in), W (out, in), b (out,).
 
     Backward, with G = ∂L/∂y flattened to (M, out) and X to (M, in):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops.activation import stable_sigmoid
 from tamrin.ops.reduction import mean
 from tamrin.ops.reduction import sum as total
@@ -25,7 +25,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 # ---- regression losses: a function of the difference d = x − y ---------------------------
 
-class DifferenceLoss(Function):
+class DifferenceLoss(ArrayFunction):
     """ℓ = f(x − y) element-wise.   Backward: ∂ℓ/∂x = f′(d), ∂ℓ/∂y = −f′(d).
 
     Subclasses give ``value(d, **params)`` = f(d) and ``slope(d, **params)`` = f′(d).
@@ -108,7 +108,7 @@ class SmoothL1Error(DifferenceLoss):
 LOG_FLOOR = -100.0  # PyTorch clamps ln p at −100 so that p = 0 gives a finite loss
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(ArrayFunction):
     """ℓ = −w·[y·ln p + (1 − y)·ln(1 − p)] for probabilities p (logs floored at −100).
 
     ∂ℓ/∂p = w·(p − y)/(p(1 − p)) — huge where a sigmoid saturated (use the logits version);
@@ -136,7 +136,7 @@ class BinaryCrossEntropy(Function):
         return gp, gy, None
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(ArrayFunction):
     """BCE of p = σ(z), from the logit z (stable):  with l = 1 + (pos_weight − 1)·y,
 
     ℓ = w·[(1 − y)·z + l·softplus(−z)],  softplus(−z) = ln(1 + e^(−|z|)) + max(−z, 0).
@@ -213,7 +213,7 @@ def _unreduce(g: np.ndarray, reduction: str, denominator: np.ndarray) -> np.ndar
     return np.asarray(scale)[..., None]
 
 
-class CrossEntropy(Function):
+class CrossEntropy(ArrayFunction):
     """Softmax cross-entropy from logits z, fused with a stable log-softmax:
 
     ℓₙ = −Σ_c q_{n,c}·ln ŷ_{n,c},   ln ŷ = z − max z − ln Σ e^(z − max z),
@@ -260,7 +260,7 @@ class CrossEntropy(Function):
         return gz, gt, None
 
 
-class NLL(Function):
+class NLL(ArrayFunction):
     """Negative log-likelihood of log-probabilities x:  ℓₙ = −w_{yₙ}·x_{n,yₙ}.
 
     Backward: ∂ℓₙ/∂x_{n,c} = −w_{yₙ} if c = yₙ else 0. 'mean' divides by Σₙ w_{yₙ}.
@@ -355,7 +355,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """Binary cross-entropy of probabilities ``input`` ∈ [0, 1] against targets ∈ [0, 1]."""
     check_reduction("binary_cross_entropy", reduction)
     _check_pair("binary_cross_entropy", input, target)
-    if input.numel() and (input.data.min() < 0 or input.data.max() > 1):
+    if input.numel() and (input._array.min() < 0 or input._array.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and "
                          "1 (they are probabilities; for logits use "
                          "binary_cross_entropy_with_logits)")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 
-class MatMul(Function):
+class MatMul(ArrayFunction):
     """Z = A·B, batched over leading axes.
 
     Backward (the two GEMMs of every linear layer): ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G, summed over

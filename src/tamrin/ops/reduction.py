@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops._operands import normalize_dims
 from tamrin.ops.shape import reshape
 from tamrin.tensor import Tensor, broadcast_to_shape
@@ -34,7 +34,7 @@ def _count(shape: tuple, axes: tuple | None) -> int:
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
-class Sum(Function):
+class Sum(ArrayFunction):
     """z = Σᵢ aᵢ over the chosen axes.   Backward: ∂z/∂aᵢ = 1 (g copied to every element)."""
 
     @staticmethod
@@ -47,7 +47,7 @@ class Sum(Function):
         return broadcast_to_shape(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
 
 
-class Mean(Function):
+class Mean(ArrayFunction):
     """z = (1/N) Σᵢ aᵢ.   Backward: ∂z/∂aᵢ = 1/N."""
 
     @staticmethod
@@ -78,7 +78,7 @@ def _drop_kept_dims(x: np.ndarray, axes: tuple | None, keepdim: bool) -> np.ndar
     return x.reshape(()) if axes is None else x.squeeze(axes)
 
 
-class Var(Function):
+class Var(ArrayFunction):
     """z = Σᵢ (aᵢ − ā)² / (N − c)  (c = 1: unbiased, Bessel's correction).
 
     Backward: ∂z/∂aᵢ = 2(aᵢ − ā)/(N − c)  (the Σ(aᵢ − ā) = 0 term of ∂ā/∂aᵢ vanishes).
@@ -100,7 +100,7 @@ class Var(Function):
             return g * centred * (2.0 / ctx.denom).astype(g.dtype)
 
 
-class Std(Function):
+class Std(ArrayFunction):
     """σ = √var.   Backward: ∂σ/∂aᵢ = (aᵢ − ā) / ((N − c)·σ)  (0 where σ = 0, as PyTorch:
     the chain rule through √ would give 0/0 there)."""
 
@@ -122,7 +122,7 @@ class Std(Function):
         return (per_unit * centred).astype(g.dtype, copy=False)
 
 
-class Amax(Function):
+class Amax(ArrayFunction):
     """z = max over the axes.   Backward: g shared equally by the elements that tie for max."""
 
     @staticmethod
@@ -141,7 +141,7 @@ class Amax(Function):
         return g * winners / winners.sum(axis=ctx.axes, keepdims=True)
 
 
-class MaxAlongDim(Function):
+class MaxAlongDim(ArrayFunction):
     """z = a[…, argmax, …] along one axis.   Backward: g goes to the argmax element only."""
 
     @staticmethod
@@ -162,7 +162,7 @@ class MaxAlongDim(Function):
         return grad
 
 
-class LogSumExp(Function):
+class LogSumExp(ArrayFunction):
     """z = ln Σᵢ e^(aᵢ) = m + ln Σᵢ e^(aᵢ − m), m = max a (never overflows).
 
     Backward: ∂z/∂aᵢ = e^(aᵢ − z) = softmax(a)ᵢ.
@@ -194,8 +194,8 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
 
 def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Arithmetic mean over ``dim``."""
-    if a.data.dtype.kind != "f":
-        raise TypeError(f"mean: needs a floating-point tensor, got dtype {a.data.dtype}")
+    if a._array.dtype.kind != "f":
+        raise TypeError(f"mean: needs a floating-point tensor, got dtype {a._array.dtype}")
     return Mean.apply(a, axes=normalize_dims(dim, a.ndim, "mean"), keepdim=keepdim)
 
 
@@ -221,7 +221,7 @@ def std(a: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 
 def _extreme(a: Tensor, dim: int | None, keepdim: bool, smallest: bool) -> Any:
     name = "min" if smallest else "max"
-    if a.data.size == 0:
+    if a._array.size == 0:
         raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
         return Amax.apply(a, axes=None, keepdim=False, smallest=smallest)
@@ -233,7 +233,7 @@ def _extreme(a: Tensor, dim: int | None, keepdim: bool, smallest: bool) -> Any:
         return _extreme(reshape(a, (1,)), 0, False, smallest)
     (axis,) = normalize_dims(dim, a.ndim, name)
     pick = np.argmin if smallest else np.argmax
-    idx = np.expand_dims(pick(a.data, axis=axis), axis)
+    idx = np.expand_dims(pick(a._array, axis=axis), axis)
     values = MaxAlongDim.apply(a, axis=axis, keepdim=keepdim, indices=idx)
     return ValuesIndices(values, Tensor._make(idx if keepdim else idx.squeeze(axis)))
 
@@ -267,11 +267,11 @@ def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 
 def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (flattened when ``dim`` is None)."""
-    idx = np.argmax(a.data, axis=dim, keepdims=keepdim)
+    idx = np.argmax(a._array, axis=dim, keepdims=keepdim)
     return Tensor._make(np.asarray(idx, dtype=np.int64))
 
 
 def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (flattened when ``dim`` is None)."""
-    idx = np.argmin(a.data, axis=dim, keepdims=keepdim)
+    idx = np.argmin(a._array, axis=dim, keepdims=keepdim)
     return Tensor._make(np.asarray(idx, dtype=np.int64))
