@@ -32,7 +32,7 @@ import numpy as np
 
 from tamrin import validation
 from tamrin.device import CPU, device
-from tamrin.dtypes import bool_, float16, float32, type_string
+from tamrin.dtypes import bool_, float16, float32
 from tamrin.grad_mode import STATE, no_grad
 from tamrin.versions import check_unmodified, recorded_parents
 
@@ -305,12 +305,10 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
-    def type(self, dtype: Any = None) -> str | Tensor:
-        """Without an argument, PyTorch's type string (``'torch.FloatTensor'``); with a
-        dtype or a type string, the tensor converted to it."""
-        if dtype is None:
-            return type_string(self._array.dtype)
-        return self.to(dtype)
+
+def is_tensor(obj: object) -> bool:
+    """True for a tamrin Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
 
 
 # ---- the graph walk ---------------------------------------------------------------------

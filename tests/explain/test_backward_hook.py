@@ -29,8 +29,8 @@ def _pair(seed=0):
     ours, theirs = _build(nn).double(), _build(torch.nn).double()
     rng = np.random.default_rng(seed)
     for p, q in zip(ours.parameters(), theirs.parameters()):
-        p.data[...] = rng.normal(size=p.shape)
-        q.data.copy_(torch.from_numpy(p.data))
+        p.numpy()[...] = rng.normal(size=p.shape)
+        q.data.copy_(torch.from_numpy(p.numpy()))
     return ours, theirs
 
 

@@ -1,16 +1,21 @@
 """The differentiable operations, one family per file.
 
 Importing this package installs the operators and methods (``+``, ``@``, ``x.sum()``,
-``x.reshape()`` …) on ``Tensor``: the ops need Tensor to wrap their results, so Tensor
-cannot import them — this is the one place the two meet.
+``x.reshape()``, ``x.add_()``, ``x[i] = v``, ``x.to()`` …) on ``Tensor``: the ops need
+Tensor to wrap their results, so Tensor cannot import them — this is the one place the two
+meet. The functional forms exported here (``tamrin.add`` …) take PyTorch's ``out=`` where
+PyTorch code uses it; the methods do not.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from tamrin.creation import NEW_METHODS
 from tamrin.ops.activation import elu, leaky_relu, relu, selu, sigmoid, softplus, tanh
 from tamrin.ops.compare import allclose, eq, ge, gt, isfinite, isnan, le, lt, ne, sign
+from tamrin.ops.convert import CONVERSIONS
+from tamrin.ops.einsum import einsum
 from tamrin.ops.elementwise import (
     abs,
     add,
@@ -35,19 +40,27 @@ from tamrin.ops.elementwise import (
     to_dtype,
     where,
 )
-from tamrin.ops.inplace import inplace_methods
-from tamrin.ops.matmul import matmul
+from tamrin.ops.inplace import inplace_methods, with_out
+from tamrin.ops.matmul import bmm, dot, matmul, mm, mv
 from tamrin.ops.reduction import (
+    all,
     amax,
     amin,
+    any,
     argmax,
     argmin,
+    argsort,
+    cumsum,
     logsumexp,
     max,
     mean,
     min,
+    norm,
+    prod,
+    sort,
     std,
     sum,
+    topk,
     var,
 )
 from tamrin.ops.shape import (
@@ -58,6 +71,7 @@ from tamrin.ops.shape import (
     gather,
     getitem,
     index_put,
+    meshgrid,
     pad,
     permute,
     reshape,
@@ -73,15 +87,20 @@ from tamrin.ops.softmax import log_softmax, softmax
 from tamrin.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "allclose", "amax", "amin", "argmax", "argmin", "cat", "chunk", "clamp",
-    "clip", "clone", "cos", "cosh", "div", "elu", "eq", "exp", "expand", "flatten", "gather",
-    "ge", "getitem", "gt", "index_put", "isfinite", "isnan", "le", "leaky_relu", "log",
-    "log_softmax", "logsumexp", "lt", "masked_fill", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mul", "ne", "neg", "pad", "permute", "pow", "relu", "reshape", "scatter",
-    "selu", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "split", "sqrt",
-    "squeeze", "stack", "std", "sub", "sum", "t", "tanh", "to_dtype", "transpose",
-    "unsqueeze", "var", "where",
+    "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "argsort",
+    "bmm", "cat", "chunk", "clamp", "clip", "clone", "cos", "cosh", "cumsum", "div", "dot",
+    "einsum", "elu", "eq", "exp", "expand", "flatten", "gather", "ge", "getitem", "gt",
+    "index_put", "isfinite", "isnan", "le", "leaky_relu", "log", "log_softmax", "logsumexp",
+    "lt", "masked_fill", "matmul", "max", "maximum", "mean", "meshgrid", "min", "minimum",
+    "mm", "mul", "mv", "ne", "neg", "norm", "pad", "permute", "pow", "prod", "relu",
+    "reshape", "scatter", "selu", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus",
+    "sort", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh", "to_dtype",
+    "topk", "transpose", "unsqueeze", "var", "where",
 ]
+
+# the functional forms that take out= (PyTorch tutorials write torch.mul(a, b, out=c))
+WITH_OUT = ("add", "sub", "mul", "div", "pow", "matmul", "mm", "bmm", "mv", "dot", "cat",
+            "stack")
 
 
 def _reflected(fn: Any) -> Any:
@@ -104,21 +123,21 @@ def _install_tensor_methods() -> None:
     methods = {
         name: globals()[name]
         for name in (
-            "abs", "add", "amax", "amin", "argmax", "argmin", "chunk", "clamp", "clip", "clone",
-            "cos", "cosh", "div", "exp", "expand", "flatten", "gather", "log", "log_softmax",
-            "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
-            "mul", "neg", "permute", "pow", "relu", "reshape", "scatter", "sigmoid", "sin",
-            "sinh", "softmax", "split", "sqrt", "squeeze", "std", "sub", "sum", "tanh",
-            "transpose", "unsqueeze", "var", "eq", "ne", "lt", "le", "gt", "ge",
+            "abs", "add", "all", "amax", "amin", "any", "argmax", "argmin", "argsort", "bmm",
+            "chunk", "clamp", "clip", "clone", "cos", "cosh", "cumsum", "div", "dot", "exp",
+            "expand", "flatten", "gather", "log", "log_softmax", "logsumexp", "masked_fill",
+            "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "mv", "neg",
+            "norm", "permute", "pow", "prod", "relu", "reshape", "scatter", "sigmoid", "sin",
+            "sinh", "softmax", "sort", "split", "sqrt", "squeeze", "std", "sub", "sum", "tanh",
+            "topk", "transpose", "unsqueeze", "var", "eq", "ne", "lt", "le", "gt", "ge",
         )
     }
     methods.update(operators)
     methods.update(inplace_methods())
+    methods.update(CONVERSIONS)
+    methods.update(NEW_METHODS)
     methods.update(
-        view=reshape, t=t, to=to_dtype, sign=sign, isnan=isnan, isfinite=isfinite,
-        float=lambda x: to_dtype(x, "float32"), double=lambda x: to_dtype(x, "float64"),
-        long=lambda x: to_dtype(x, "int64"), int=lambda x: to_dtype(x, "int32"),
-        bool=lambda x: to_dtype(x, "bool"), contiguous=lambda x: x,
+        view=reshape, t=t, sign=sign, isnan=isnan, isfinite=isfinite, contiguous=lambda x: x,
         view_as=lambda x, other: reshape(x, other.shape),
         expand_as=lambda x, other: expand(x, other.shape),
         reshape_as=lambda x, other: reshape(x, other.shape),
@@ -130,3 +149,4 @@ def _install_tensor_methods() -> None:
 
 
 _install_tensor_methods()
+globals().update({name: with_out(globals()[name]) for name in WITH_OUT})

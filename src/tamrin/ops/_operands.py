@@ -75,3 +75,13 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
             )
         out.append(d % ndim if ndim else 0)
     return tuple(out) if ndim else ()
+
+
+def dim_aliases(dim: Any, keepdim: bool, axis: Any, keepdims: bool | None,
+                op: str) -> tuple[Any, bool]:
+    """``dim``/``keepdim`` from PyTorch's NumPy-style aliases ``axis=`` and ``keepdims=``."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: received both dim and its alias axis; give one")
+        dim = axis
+    return dim, keepdim if keepdims is None else bool(keepdims)

@@ -27,6 +27,7 @@ into an integer tensor, nor a number into a bool tensor (``copy_`` and ``x[i] = 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -207,5 +208,27 @@ def inplace_methods() -> dict[str, Callable[..., Any]]:
     return methods
 
 
-__all__ = ["apply_inplace", "copy_", "fill_", "inplace_methods", "normal_", "setitem",
-           "uniform_", "zero_"]
+
+# ---- out= arguments ---------------------------------------------------------------------
+
+def write_out(out: Tensor, result: Tensor, name: str) -> Tensor:
+    """PyTorch's ``out=``: the result written into ``out`` (resized if its shape differs);
+    not differentiable, as in PyTorch."""
+    if STATE.grad_enabled and result.requires_grad:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+    if out._array.shape != result._array.shape:
+        out._array = np.empty(result._array.shape, out._array.dtype)
+    _write(out, result._array, name)
+    return out
+
+
+def with_out(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """``fn`` with PyTorch's ``out=`` keyword (the functional form ``torch.mul(a, b, out=c)``)."""
+
+    @functools.wraps(fn)
+    def function(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Tensor:
+        result = fn(*args, **kwargs)
+        return result if out is None else write_out(out, result, fn.__name__)
+
+    return function

@@ -58,3 +58,35 @@ class MatMul(ArrayFunction):
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with broadcasting over batch axes (the ``@`` operator)."""
     return MatMul.apply(a, b)
+
+
+def _check_dims(op: str, a: Tensor, b: Tensor, ndims: tuple[int, int], what: str) -> None:
+    if (a.ndim, b.ndim) != ndims:
+        raise RuntimeError(f"{op}: expected {what}, got shapes {tuple(a.shape)} and "
+                           f"{tuple(b.shape)}")
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """The product of two matrices (2-D only)."""
+    _check_dims("mm", a, b, (2, 2), "two 2-D matrices")
+    return MatMul.apply(a, b)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batched matrix product: (B, n, k) @ (B, k, m) → (B, n, m), the same B on both sides."""
+    _check_dims("bmm", a, b, (3, 3), "two 3-D tensors (batch, rows, columns)")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {a.shape[0]} and {b.shape[0]}")
+    return MatMul.apply(a, b)
+
+
+def mv(a: Tensor, v: Tensor) -> Tensor:
+    """Matrix times vector: (n, k) @ (k,) → (n,)."""
+    _check_dims("mv", a, v, (2, 1), "a 2-D matrix and a 1-D vector")
+    return MatMul.apply(a, v)
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """Inner product Σᵢ aᵢbᵢ of two 1-D tensors."""
+    _check_dims("dot", a, b, (1, 1), "two 1-D tensors")
+    return MatMul.apply(a, b)

@@ -413,3 +413,24 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into ``chunks`` nearly equal pieces along ``dim``."""
     (axis,) = normalize_dims(dim, a.ndim, "chunk")
     return split(a, -(-a.shape[axis] // chunks), dim)
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors: output i holds tensor i's values along its own
+    axis, repeated along the others. ``indexing='ij'`` (matrix order, the default) gives
+    shape (len₀, len₁, …); ``'xy'`` (Cartesian) swaps the first two axes."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if any(t.ndim > 1 for t in tensors):
+        raise RuntimeError("meshgrid: expects 0-D or 1-D tensors, got shapes "
+                           f"{[tuple(t.shape) for t in tensors]}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(axes) >= 2:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for t, axis in zip(tensors, axes):
+        shape[axis] = t.numel()
+    return tuple(expand(reshape(t, [-1 if i == axis else 1 for i in range(len(axes))]), shape)
+                 for t, axis in zip(tensors, axes))

@@ -3,7 +3,7 @@
 An optimiser holds ``param_groups`` — a list of dicts, each with its ``params`` and its own
 options (``lr``, ``weight_decay`` …; missing options are filled from the defaults) — and a
 ``state`` dict keyed by parameter (moment estimates, step counts). ``step()`` updates every
-parameter that has a gradient, in place on ``p._array`` (the Parameter and its array stay the
+parameter that has a gradient, in place on its array (the Parameter and its array stay the
 same objects, so models and other code keep their references); a parameter without a
 gradient is skipped. A group with ``lr=0`` is frozen: its state still advances as in
 PyTorch, but every update is multiplied by 0, so its weights stay bit-for-bit the same.
@@ -32,6 +32,7 @@ import numpy as np
 from tamrin import validation
 from tamrin.grad_mode import enable_grad
 from tamrin.tensor import Tensor
+from tamrin.versions import bump
 
 NAN_POLICIES = ("raise", "skip")
 
@@ -181,6 +182,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self._update(p, p.grad._array, self.state[p], group)
+                    bump(p)  # an in-place change of p, as any other
         return loss
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
