@@ -116,13 +116,20 @@ class ArrayFunction:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors (or constant ndarrays) and record it in the graph."""
-        arrays, needs, parents = [], [], []
+        arrays, needs, parents, versions = [], [], [], []
         for x in inputs:
-            is_tensor = isinstance(x, Tensor)
-            arrays.append(x._array if is_tensor else x)
-            need = is_tensor and x.requires_grad
-            needs.append(need)
-            parents.append(x if need else None)  # the graph keeps only inputs needing grad
+            if isinstance(x, Tensor):
+                arrays.append(x._array)
+                versions.append(x._version_box[0])
+                if x.requires_grad:
+                    needs.append(True)
+                    parents.append(x)
+                    continue
+            else:
+                arrays.append(x)
+                versions.append(None)
+            needs.append(False)
+            parents.append(None)  # the graph keeps only inputs needing grad
         track = STATE.grad_enabled and True in needs
         ctx = Context(cls, tuple(parents) if track else (), tuple(needs))
         out = cls.forward(ctx, *arrays, **params)
@@ -134,8 +141,11 @@ class ArrayFunction:
             result = Tensor._make(out, track, ctx if track else None)
             if cls.is_view:
                 _share_storage(result, inputs[0])
+            if track:  # what the in-place checks of tamrin.versions compare with
+                box = result._version_box
+                ctx.out_boxes, ctx.out_versions, ctx.out_arrays = (box,), (box[0],), (out,)
         if track:
-            _record_versions(ctx, inputs, result)
+            ctx.inputs, ctx.versions, ctx.stamp = inputs, tuple(versions), WRITES[0]
         return result
 
 
@@ -144,7 +154,11 @@ def _wrap_outputs(ctx: Context, outs: tuple, track: bool) -> tuple[Tensor, ...]:
     ctx.output_meta = [(o.shape, o.dtype) for o in outs]
     if not track:
         return tuple(Tensor._make(o) for o in outs)
-    return tuple(Tensor._make(o, True, ctx, i) for i, o in enumerate(outs))
+    result = tuple(Tensor._make(o, True, ctx, i) for i, o in enumerate(outs))
+    ctx.out_boxes = tuple(t._version_box for t in result)
+    ctx.out_versions = (0,) * len(result)
+    ctx.out_arrays = outs
+    return result
 
 
 def _share_storage(out: Tensor, source: Any) -> None:
@@ -153,18 +167,6 @@ def _share_storage(out: Tensor, source: Any) -> None:
         out._version_box = source._version_box
         base = getattr(source, "_base", None)
         out._base = source if base is None else base
-
-
-def _record_versions(ctx: Context, inputs: tuple, result: Any) -> None:
-    """What the in-place checks of ``tamrin.versions`` compare with at backward."""
-    ctx.inputs = inputs
-    ctx.versions = tuple([x._version_box[0] if isinstance(x, Tensor) else None
-                          for x in inputs])
-    ctx.stamp = WRITES[0]
-    outs = result if type(result) is tuple else (result,)
-    ctx.out_boxes = tuple([o._version_box for o in outs])
-    ctx.out_versions = tuple([box[0] for box in ctx.out_boxes])
-    ctx.out_arrays = tuple([o._array for o in outs])
 
 
 def _check_forward(fn: type[ArrayFunction], out: Any) -> None:

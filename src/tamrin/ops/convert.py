@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.device import KNOWN_TYPES
 from tamrin.device import check as check_device
 from tamrin.device import device as Device
 from tamrin.dtypes import resolve, type_string
@@ -21,13 +22,14 @@ from tamrin.tensor import Tensor
 
 
 def parse_to(args: tuple, dtype: Any, device: Any, where: str) -> np.dtype | None:
-    """The dtype asked for by ``to(...)``'s arguments (a dtype, a device, both, or a tensor
-    whose dtype is meant), after checking that the device is the CPU."""
+    """The dtype asked for by ``to(...)``'s arguments (a dtype — also by name, as
+    ``"float64"`` —, a device, both, or a tensor whose dtype is meant), after checking that
+    the device is the CPU."""
     for arg in args:
         if isinstance(arg, Tensor):
             dtype = arg.dtype
-        elif isinstance(arg, (str, Device)) or (isinstance(arg, int) and
-                                                 not isinstance(arg, bool)):
+        elif isinstance(arg, Device) or (isinstance(arg, int) and not isinstance(arg, bool)) \
+                or (isinstance(arg, str) and arg.partition(":")[0] in KNOWN_TYPES):
             device = arg
         else:
             dtype = arg

@@ -45,7 +45,8 @@ class Mul(ArrayFunction):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # as PyTorch
         return broadcasting("mul", np.multiply, a, b)
 
     @staticmethod
@@ -63,7 +64,7 @@ class Div(ArrayFunction):
         if a.dtype.kind != "f":  # true division of integers (both sides are integers here)
             a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
         out = broadcasting("div", np.divide, a, b)
-        ctx.save_for_backward(b, out)
+        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod

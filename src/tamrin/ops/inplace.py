@@ -73,7 +73,8 @@ def _records_graph(t: Tensor, operands: tuple) -> bool:
 def _check_changeable(t: Tensor, op: str) -> None:
     """PyTorch's errors for in-place changes while recording, and tamrin's for a view."""
     if t._ctx is None and t.requires_grad:
-        raise RuntimeError(f"{op}: {LEAF_ERROR} Change it under `with torch.no_grad():` "
+        what = VIEW_OF_LEAF_ERROR if op == "__setitem__" else LEAF_ERROR  # t[i] = v: a view
+        raise RuntimeError(f"{op}: {what} Change it under `with torch.no_grad():` "
                            "(an update step), or work on a copy (x = x + y).")
     base = getattr(t, "_base", None)
     if base is None:
@@ -129,6 +130,9 @@ def _take_node(t: Tensor, result: Tensor) -> None:
         node.out_boxes = (t._version_box,)
         node.out_versions = (t._version_box[0],)
         node.out_arrays = (t._array,)
+        # an op that saved its output (relu_, exp_ …) now reads it from t, as PyTorch's does
+        node.saved_arrays = tuple(t._array if s is result._array else s
+                                  for s in node.saved_arrays)
 
 
 def setitem(t: Tensor, index: Any, value: Any) -> None:

@@ -26,7 +26,8 @@ class Linear(ArrayFunction):
         out = np.matmul(x, weight.T)
         if bias is not None:
             out += bias
-        ctx.save_for_backward(x, weight)
+        need_x, need_w, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)  # as PyTorch
         return out
 
     @staticmethod

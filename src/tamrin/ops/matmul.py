@@ -20,7 +20,9 @@ class MatMul(ArrayFunction):
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
                              f"{a.shape} and {b.shape}")
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # as PyTorch
+        ctx.a_ndim, ctx.b_ndim = a.ndim, b.ndim
         try:
             return np.matmul(a, b)
         except ValueError:
@@ -36,21 +38,22 @@ class MatMul(ArrayFunction):
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         a, b = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
+        a_ndim, b_ndim = ctx.a_ndim, ctx.b_ndim
         # A 1-D operand is a 1×k row (A) or a k×1 column (B): put the axis back into it and
         # into G (B's first, so that a vector·vector G of shape () becomes 1×1).
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g2 = np.expand_dims(g, -1) if b.ndim == 1 else g
-        if a.ndim == 1:
+        g2 = np.expand_dims(g, -1) if b_ndim == 1 else g
+        if a_ndim == 1:
             g2 = np.expand_dims(g2, -2)
         ga = gb = None
         if need_a:
+            b2 = b[:, None] if b_ndim == 1 else b
             ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
-            if a.ndim == 1:
+            if a_ndim == 1:
                 ga = ga[..., 0, :]
         if need_b:
+            a2 = a[None, :] if a_ndim == 1 else a
             gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
-            if b.ndim == 1:
+            if b_ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
 

@@ -90,9 +90,12 @@ class GetItem(ArrayFunction):
     def forward(ctx: Context, a: np.ndarray, index: Any) -> np.ndarray:
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         try:
-            return a[index]
+            out = a[index]
         except IndexError as e:
             raise IndexError(f"index: {e} (tensor shape {a.shape})") from None
+        if type(out) is not np.ndarray:  # a[i, j] of every axis: a 0-d view, not a scalar
+            out = a[(*index, ...) if isinstance(index, tuple) else (index, ...)]
+        return out
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
@@ -339,6 +342,8 @@ def _value_like(value: Any, a: Tensor) -> Any:
 
 def _checked_index(name: str, index: Any, a: Tensor, axis: int) -> np.ndarray:
     idx = index._array if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim == 0 and a.ndim == 1:  # one position of a vector
+        idx = idx.reshape(1)
     if idx.dtype.kind not in "iu" or idx.ndim != a.ndim:
         raise RuntimeError(f"{name}: index must be an int64 tensor with as many dimensions as "
                            f"the input ({a.ndim}), got dtype {idx.dtype} shape {idx.shape}")
