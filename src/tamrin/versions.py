@@ -55,8 +55,17 @@ def recorded_parents(node: Any) -> tuple:
     """The inputs of ``node`` that want gradients, as they were when it was recorded."""
     if node.stamp == WRITES[0]:
         return node.parents
-    return tuple(p if p is None or p._version_box[0] == v else _as_recorded(p, v)
-                 for p, v in zip(node.parents, node.versions))
+    parents = tuple(p if p is None or p._version_box[0] == v else _as_recorded(p, v)
+                    for p, v in zip(node.parents, node.versions))
+    if node.fn.is_view and parents[0] is not node.parents[0] and \
+            node.out_boxes[0] is node.parents[0]._version_box:
+        raise RuntimeError(
+            f"backward through {node.name()}: this view shares its storage with a tensor "
+            "that was changed in place (with autograd) after the view was made, so its "
+            "values are the new ones but its history is the old one. tamrin does not "
+            "rewrite a view's history (PyTorch does): make the view after the in-place "
+            "change, or change a clone().")
+    return parents
 
 
 def check_unmodified(node: Any) -> None:
@@ -69,12 +78,12 @@ def check_unmodified(node: Any) -> None:
                 _saved_overlaps(node, t._array):
             was = _as_recorded(t, version)
             role = "" if was._ctx is None else \
-                f", which is output {was._index} of {was._ctx.name()}"
+                f", which is output {was._index} of {was._ctx.name()},"
             raise _modified_error(node, t._array, role, t._version_box[0], version)
     for k, (box, version, array) in enumerate(zip(node.out_boxes, node.out_versions,
                                                    node.out_arrays)):
         if box[0] != version and _saved_overlaps(node, array):
-            raise _modified_error(node, array, f", which is output {k} of {node.name()}",
+            raise _modified_error(node, array, f", which is output {k} of {node.name()},",
                                   box[0], version)
 
 
@@ -88,7 +97,7 @@ def _modified_error(node: Any, array: np.ndarray, role: str, now: int,
     shape = ", ".join(str(n) for n in array.shape)
     return RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{type_string(array.dtype)} [{shape}]]{role}, is at version "
+        f"inplace operation: [{type_string(array.dtype)} [{shape}]]{role} is at version "
         f"{now}; expected version {expected} instead (found by the backward of "
         f"{node.name()}). Hint: compute the change out of place (x = x + y instead of "
         "x += y), or clone() the tensor before changing it.")
