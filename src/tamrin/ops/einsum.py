@@ -30,13 +30,13 @@ class Einsum(ArrayFunction):
     def forward(ctx: Context, *arrays: np.ndarray, inputs: tuple[str, ...],
                 output: str) -> np.ndarray:
         ctx.save_for_backward(*arrays)
-        ctx.inputs, ctx.output = inputs, output
+        ctx.subscripts, ctx.output = inputs, output
         return np.einsum(f"{','.join(inputs)}->{output}", *arrays, optimize=True)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         arrays = ctx.saved_arrays
-        return tuple(_operand_grad(g, ctx.output, ctx.inputs, arrays, k) if need else None
+        return tuple(_operand_grad(g, ctx.output, ctx.subscripts, arrays, k) if need else None
                      for k, need in enumerate(ctx.needs_input_grad))
 
 
