@@ -104,6 +104,9 @@ def test_save_rejects_non_tensors_and_loads_nothing_executable(tmp_path):
         tamrin.save({"names": np.array(["a", 1], dtype=object)}, tmp_path / "x.safetensors")
     assert not (tmp_path / "x.safetensors").exists()
     (tmp_path / "bad.safetensors").write_bytes(b"\x80\x04not a safetensors file")
+    with pytest.raises(ValueError, match=r"load: '.*bad\.safetensors' is a pickle file"):
+        tamrin.load(tmp_path / "bad.safetensors")
+    (tmp_path / "bad.safetensors").write_bytes(b"\x04\x00not a safetensors file")
     with pytest.raises(ValueError, match=r"load: '.*bad\.safetensors' is not a valid "
                                          "safetensors checkpoint"):
         tamrin.load(tmp_path / "bad.safetensors")
@@ -115,3 +118,34 @@ def test_non_contiguous_values_are_saved(tmp_path):
     loaded = tamrin.load(tmp_path / "c.safetensors")
     np.testing.assert_array_equal(loaded["t"].numpy(), t.numpy())
     assert loaded["a"].dtype == np.int64
+
+
+def test_pytorch_style_calls_save_and_load_state_dicts(tmp_path):
+    model = nn.Linear(3, 2)
+    path = tmp_path / "model_weights.pth"  # the name does not matter: the file is safetensors
+    tamrin.save(model.state_dict(), path)
+    clone = nn.Linear(3, 2)
+    clone.load_state_dict(tamrin.load(path, weights_only=True, map_location="cpu"))
+    _same_state(model.state_dict(), clone.state_dict())
+    with pytest.raises(RuntimeError, match="tamrin runs on the CPU only"):
+        tamrin.load(path, map_location="cuda:0")
+
+
+@pytest.mark.parametrize("obj", [nn.Linear(2, 2), tamrin.ones(3), [tamrin.ones(1)]])
+def test_what_only_pickle_can_hold_is_refused_with_what_to_save_instead(tmp_path, obj):
+    with pytest.raises(TypeError, match=r"tamrin saves state dicts .* in safetensors format.* "
+                                        r"Save model.state_dict\(\) rather than a model"):
+        tamrin.save(obj, tmp_path / "x.pt")
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_a_pytorch_pickle_file_is_refused_naming_safetensors(tmp_path):
+    torch = pytest.importorskip("torch", reason="PyTorch writes the pickle file")
+    path = tmp_path / "model.pth"
+    torch.save(torch.nn.Linear(2, 2).state_dict(), path)  # a zip archive of pickles
+    with pytest.raises(ValueError, match="is a pickle file .* tamrin reads only safetensors"):
+        tamrin.load(path)
+    legacy = tmp_path / "legacy.pt"
+    torch.save({"w": torch.ones(2)}, legacy, _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match="is a pickle file"):
+        tamrin.load(legacy)

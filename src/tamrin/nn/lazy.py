@@ -83,14 +83,14 @@ class LazyLinear(LazyModuleMixin, Linear):
 
 
 class LazyConv2d(LazyModuleMixin, Conv2d):
-    """``Conv2d`` with ``in_channels`` = the channels of the first input (N, C, H, W) or
-    (C, H, W): ``LazyConv2d(out_channels, kernel_size, stride=1, padding=0, …)``."""
+    """``Conv2d`` with ``in_channels`` = the channels of the first input (N, C, H, W):
+    ``LazyConv2d(out_channels, kernel_size, stride=1, padding=0, …)``."""
 
     cls_to_become = Conv2d
 
     @staticmethod
     def infer_size(input: Tensor) -> int:
-        return input.shape[1] if input.ndim == 4 else input.shape[0]
+        return input.shape[1]
 
 
 class LazyBatchNorm1d(LazyModuleMixin, BatchNorm1d):
