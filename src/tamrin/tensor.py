@@ -218,6 +218,12 @@ class Tensor:
             )
         return bool(self._array.item())
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch."""
+        if self._array.ndim == 0:
+            return format(self._array.item(), spec)
+        return format(repr(self), spec)
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         return np.array(self._array, dtype=dtype, copy=copy)
 

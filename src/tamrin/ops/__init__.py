@@ -13,7 +13,27 @@ from typing import Any
 
 from tamrin.creation import NEW_METHODS
 from tamrin.ops.activation import elu, leaky_relu, relu, selu, sigmoid, softplus, tanh
-from tamrin.ops.compare import allclose, eq, ge, gt, isfinite, isnan, le, lt, ne, sign
+from tamrin.ops.compare import (
+    allclose,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    eq,
+    equal,
+    ge,
+    gt,
+    isfinite,
+    isnan,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    sign,
+)
 from tamrin.ops.convert import CONVERSIONS
 from tamrin.ops.einsum import einsum
 from tamrin.ops.elementwise import (
@@ -88,14 +108,15 @@ from tamrin.tensor import Tensor
 
 __all__ = [
     "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "argsort",
-    "bmm", "cat", "chunk", "clamp", "clip", "clone", "cos", "cosh", "cumsum", "div", "dot",
-    "einsum", "elu", "eq", "exp", "expand", "flatten", "gather", "ge", "getitem", "gt",
-    "index_put", "isfinite", "isnan", "le", "leaky_relu", "log", "log_softmax", "logsumexp",
-    "lt", "masked_fill", "matmul", "max", "maximum", "mean", "meshgrid", "min", "minimum",
-    "mm", "mul", "mv", "ne", "neg", "norm", "pad", "permute", "pow", "prod", "relu",
-    "reshape", "scatter", "selu", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus",
-    "sort", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh", "to_dtype",
-    "topk", "transpose", "unsqueeze", "var", "where",
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "bmm", "cat", "chunk", "clamp",
+    "clip", "clone", "cos", "cosh", "cumsum", "div", "dot", "einsum", "elu", "eq", "equal", "exp", "expand",
+    "flatten", "gather", "ge", "getitem", "gt", "index_put", "isfinite", "isnan", "le",
+    "leaky_relu", "log", "log_softmax", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "logsumexp", "lt", "masked_fill", "matmul", "max", "maximum", "mean", "meshgrid", "min",
+    "minimum", "mm", "mul", "mv", "ne", "neg", "norm", "pad", "permute", "pow", "prod", "relu",
+    "reshape", "scatter", "selu", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus", "sort",
+    "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh", "to_dtype", "topk",
+    "transpose", "unsqueeze", "var", "where",
 ]
 
 # the functional forms that take out= (PyTorch tutorials write torch.mul(a, b, out=c))
@@ -118,7 +139,10 @@ def _install_tensor_methods() -> None:
         "__rtruediv__": _reflected(div), "__pow__": pow, "__rpow__": _reflected(pow),
         "__matmul__": matmul, "__rmatmul__": _reflected(matmul), "__neg__": neg,
         "__abs__": abs, "__getitem__": getitem, "__eq__": eq, "__ne__": ne, "__lt__": lt,
-        "__le__": le, "__gt__": gt, "__ge__": ge,
+        "__le__": le, "__gt__": gt, "__ge__": ge, "__and__": bitwise_and,
+        "__rand__": _reflected(bitwise_and), "__or__": bitwise_or,
+        "__ror__": _reflected(bitwise_or), "__xor__": bitwise_xor,
+        "__rxor__": _reflected(bitwise_xor), "__invert__": bitwise_not,
     }
     methods = {
         name: globals()[name]
@@ -130,6 +154,7 @@ def _install_tensor_methods() -> None:
             "norm", "permute", "pow", "prod", "relu", "reshape", "scatter", "sigmoid", "sin",
             "sinh", "softmax", "sort", "split", "sqrt", "squeeze", "std", "sub", "sum", "tanh",
             "topk", "transpose", "unsqueeze", "var", "eq", "ne", "lt", "le", "gt", "ge",
+            "logical_and", "logical_not", "logical_or", "logical_xor", "equal",
         )
     }
     methods.update(operators)
