@@ -6,7 +6,9 @@ with tamrin installed under PyTorch's module names — the one change a student 
 import line, and here not even that — and returns what it printed. ``numbers(text)`` takes
 every number out of the printout: that is what is compared with the PyTorch run, since the
 way a value is printed differs in details (``torch.Size([2, 3])`` against ``(2, 3)``,
-``torch.float32`` against ``float32``) where the numbers do not.
+``torch.float32`` against ``float32``) where the numbers do not. The names of graph nodes
+(``grad_fn=<SubBackward0>``: the 0 is part of PyTorch's name) and object addresses are not
+numbers of the computation and are left out.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ TORCH_NAMES = {  # the module PyTorch code imports -> the tamrin module that sta
     "torch.autograd": "tamrin.autograd",
 }
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+NOT_NUMBERS = re.compile(r"grad_fn=<\w+>|<\w+ object at 0x[0-9a-f]+>")
 
 
 @contextlib.contextmanager
@@ -72,4 +75,4 @@ def run(path: Path, library: str, folder: Path) -> str:
 
 def numbers(text: str) -> list[float]:
     """Every number printed, in order."""
-    return [float(n) for n in NUMBER.findall(text)]
+    return [float(n) for n in NUMBER.findall(NOT_NUMBERS.sub("", text))]
