@@ -109,8 +109,8 @@ from tamrin.tensor import Tensor
 __all__ = [
     "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "argsort",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "bmm", "cat", "chunk", "clamp",
-    "clip", "clone", "cos", "cosh", "cumsum", "div", "dot", "einsum", "elu", "eq", "equal", "exp", "expand",
-    "flatten", "gather", "ge", "getitem", "gt", "index_put", "isfinite", "isnan", "le",
+    "clip", "clone", "cos", "cosh", "cumsum", "div", "dot", "einsum", "elu", "eq", "equal", "exp",
+    "expand", "flatten", "gather", "ge", "getitem", "gt", "index_put", "isfinite", "isnan", "le",
     "leaky_relu", "log", "log_softmax", "logical_and", "logical_not", "logical_or", "logical_xor",
     "logsumexp", "lt", "masked_fill", "matmul", "max", "maximum", "mean", "meshgrid", "min",
     "minimum", "mm", "mul", "mv", "ne", "neg", "norm", "pad", "permute", "pow", "prod", "relu",

@@ -40,7 +40,7 @@ print(Y)
 print(corr2d(X.t(), K))
 
 layer = Conv2D((1, 2))
-for i in range(10):
+for _ in range(10):
     l = (layer(X) - Y) ** 2
     layer.zero_grad()
     l.sum().backward()

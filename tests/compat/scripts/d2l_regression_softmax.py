@@ -88,7 +88,7 @@ nn.init.constant_(net.weight, 0.5)
 nn.init.zeros_(net.bias)
 trainer = torch.optim.SGD([{"params": net.weight, "weight_decay": 3.0},
                            {"params": net.bias}], lr=0.01)
-for epoch in range(3):
+for _ in range(3):
     for X_batch, y_batch in loader:
         trainer.zero_grad()
         loss(net(X_batch), y_batch).backward()

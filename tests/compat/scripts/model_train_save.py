@@ -56,7 +56,7 @@ class NeuralNetwork(nn.Module):
 def deterministic(model, seed=0):
     rng = np.random.default_rng(seed)
     with torch.no_grad():
-        for name, param in model.named_parameters():
+        for param in model.parameters():
             param.copy_(torch.tensor(rng.uniform(-0.05, 0.05, tuple(param.shape))))
     return model
 

@@ -11,7 +11,7 @@ rng = np.random.default_rng(7)
 
 def fixed(module):
     """Start every parameter from the same numbers, whatever the library."""
-    for name, p in module.named_parameters():
+    for p in module.parameters():
         with torch.no_grad():
             p.copy_(torch.tensor(rng.uniform(-0.3, 0.3, tuple(p.shape))))
     return module

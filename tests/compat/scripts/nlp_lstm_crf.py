@@ -10,7 +10,7 @@ rng = np.random.default_rng(11)
 
 
 def fixed(module):
-    for name, p in module.named_parameters():
+    for p in module.parameters():
         with torch.no_grad():
             p.copy_(torch.tensor(rng.uniform(-0.4, 0.4, tuple(p.shape))))
     return module
