@@ -10,6 +10,7 @@
 
 from tamrin.autograd.custom import Function, FunctionCtx
 from tamrin.autograd.function import AccumulateGrad, ArrayFunction, Context
+from tamrin.autograd.variable import Variable
 from tamrin.grad_mode import (
     detect_anomaly,
     enable_grad,
@@ -25,6 +26,7 @@ __all__ = [
     "Context",
     "Function",
     "FunctionCtx",
+    "Variable",
     "detect_anomaly",
     "enable_grad",
     "is_anomaly_enabled",

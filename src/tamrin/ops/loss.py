@@ -14,6 +14,7 @@ import numpy as np
 
 from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops.activation import stable_sigmoid
+from tamrin.ops.elementwise import to_dtype
 from tamrin.ops.reduction import mean
 from tamrin.ops.reduction import sum as total
 from tamrin.ops.shape import squeeze, unsqueeze
@@ -295,20 +296,26 @@ def _reduced(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _as_operand(x: Any, like: Tensor) -> Tensor | np.ndarray:
-    """A target given as a Tensor stays one (it may need a gradient); else an array."""
-    return x if isinstance(x, Tensor) else np.asarray(x, dtype=like.dtype)
+    """A target given as a Tensor stays one (it may need a gradient), an integer or bool one
+    promoted to the input's dtype (as PyTorch's type promotion); anything else an array."""
+    if isinstance(x, Tensor):
+        return x if x.dtype.kind == "f" else to_dtype(x, like.dtype)
+    return np.asarray(x, dtype=like.dtype)
 
 
-def _check_pair(name: str, input: Tensor, target: Any) -> None:
+def _check_pair(name: str, input: Tensor, target: Any, floating: bool = False) -> None:
+    """Shapes must be equal; the target must hold numbers — floating point ones where PyTorch
+    requires them (``floating``: the binary cross-entropies)."""
     if tuple(np.shape(target)) != tuple(input.shape):
         raise ValueError(
             f"{name}: target shape {tuple(np.shape(target))} does not match input shape "
             f"{tuple(input.shape)}; they must be equal (e.g. reshape an (N,) target for an "
             "(N, 1) output — broadcasting them would silently compare every pair)"
         )
-    if np.asarray(getattr(target, "data", target)).dtype.kind != "f":
+    dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
+    if dtype.kind not in ("f" if floating else "fiub"):
         raise TypeError(f"{name}: target must be floating point (like the input), got dtype "
-                        f"{np.asarray(getattr(target, 'data', target)).dtype}")
+                        f"{dtype}")
 
 
 def _difference_loss(name: str, op: type[DifferenceLoss], input: Tensor, target: Any,
@@ -354,7 +361,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities ``input`` ∈ [0, 1] against targets ∈ [0, 1]."""
     check_reduction("binary_cross_entropy", reduction)
-    _check_pair("binary_cross_entropy", input, target)
+    _check_pair("binary_cross_entropy", input, target, floating=True)
     if input.numel() and (input._array.min() < 0 or input._array.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and "
                          "1 (they are probabilities; for logits use "
@@ -368,7 +375,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid + binary cross-entropy fused (stable for any logit)."""
     check_reduction("binary_cross_entropy_with_logits", reduction)
-    _check_pair("binary_cross_entropy_with_logits", input, target)
+    _check_pair("binary_cross_entropy_with_logits", input, target, floating=True)
     loss = BinaryCrossEntropyWithLogits.apply(
         input, _as_operand(target, input), _constant(weight, input),
         _constant(pos_weight, input))
