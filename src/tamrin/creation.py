@@ -18,8 +18,6 @@ from tamrin.dtypes import resolve, scalar_type_name
 from tamrin.random import default_generator
 from tamrin.tensor import DEFAULT_FLOAT, Tensor, as_array
 
-Generator = np.random.Generator
-
 
 def _size(size: Sequence, where: str = "tensor") -> tuple[int, ...]:
     """``zeros(2, 3)`` and ``zeros((2, 3))`` alike: non-negative integer sizes."""
