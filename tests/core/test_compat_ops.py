@@ -1,5 +1,5 @@
 """The ops added for PyTorch code (issue 16): sinh, cosh, prod, cumsum, norm, topk, sort,
-gather, scatter, index_put, einsum, meshgrid, bmm/mm/mv/dot, masked_fill, clip,
+gather, scatter, index_put, overwrite (copy_), einsum, meshgrid, bmm/mm/mv/dot, masked_fill, clip,
 torch.max(a, b), all/any, the axis=/keepdims= aliases and out= — each through gradcheck in
 float64 and PyTorch parity (values and gradients) on shapes that hypothesis draws."""
 
@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tamrin
+from tamrin.ops.elementwise import overwrite
 
 from .helpers import (
     broadcastable_shapes,
@@ -113,6 +114,14 @@ def test_gather_and_scatter(shape, data, seed):
              lambda t, s: t.scatter(dim, torch.from_numpy(unique), s), [x, src])
     check_op(lambda t: tamrin.scatter(t, dim, tamrin.tensor(unique), value=2.5),
              lambda t: torch.scatter(t, dim, torch.from_numpy(unique), value=2.5), [x])
+
+
+@given(shapes_=broadcastable_shapes(2), seed=seeds)
+def test_overwrite_is_copy_out_of_place(shapes_, seed):
+    x_shape, src_shape = shapes_
+    if np.broadcast_shapes(x_shape, src_shape) != tuple(x_shape):
+        src_shape = ()  # copy_ broadcasts the source to the tensor, never the reverse
+    check_op(overwrite, lambda a, s: a.clone().copy_(s), randn(seed, x_shape, src_shape))
 
 
 @given(shape=shapes(min_dims=1), seed=seeds, data=st.data())

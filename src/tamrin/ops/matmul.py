@@ -21,8 +21,8 @@ class MatMul(ArrayFunction):
             raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
                              f"{a.shape} and {b.shape}")
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # as PyTorch
-        ctx.a_ndim, ctx.b_ndim = a.ndim, b.ndim
+        # as PyTorch, each operand only if the other's gradient needs it; the ranks always
+        ctx.save_for_backward(a if need_b else None, b if need_a else None, a.ndim, b.ndim)
         try:
             return np.matmul(a, b)
         except ValueError:
@@ -36,9 +36,8 @@ class MatMul(ArrayFunction):
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
-        a, b = ctx.saved_arrays
+        a, b, a_ndim, b_ndim = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
-        a_ndim, b_ndim = ctx.a_ndim, ctx.b_ndim
         # A 1-D operand is a 1×k row (A) or a k×1 column (B): put the axis back into it and
         # into G (B's first, so that a vector·vector G of shape () becomes 1×1).
         g2 = np.expand_dims(g, -1) if b_ndim == 1 else g
