@@ -11,7 +11,7 @@ torch.set_num_threads(1)
 
 def to_torch(x, requires_grad=False):
     """A torch tensor with the same values (and dtype) as a tamrin tensor or array."""
-    data = np.array(x.data if hasattr(x, "data") and not isinstance(x, np.ndarray) else x)
+    data = np.array(x.detach().numpy() if hasattr(x, "detach") else x)
     t = torch.from_numpy(data)
     return t.requires_grad_(requires_grad) if requires_grad else t
 

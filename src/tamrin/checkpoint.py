@@ -31,7 +31,7 @@ def flatten(obj: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
     """A JSON-able copy of ``obj`` whose arrays are moved into ``arrays`` under
     ``prefix.path`` and replaced by ``{"__array__": key}``."""
     if isinstance(obj, (Tensor, np.ndarray)):
-        arrays[prefix] = np.asarray(obj.data if isinstance(obj, Tensor) else obj)
+        arrays[prefix] = np.asarray(obj._array if isinstance(obj, Tensor) else obj)
         return {"__array__": prefix}
     if isinstance(obj, np.generic):
         return obj.item()
@@ -53,7 +53,7 @@ def unflatten(obj: Any, arrays: dict[str, Tensor]) -> Any:
         return [unflatten(v, arrays) for v in obj]
     if isinstance(obj, dict):
         if "__array__" in obj:
-            return np.array(arrays[obj["__array__"]].data)
+            return np.array(arrays[obj["__array__"]]._array)
         if "__tuple__" in obj:
             return tuple(unflatten(v, arrays) for v in obj["__tuple__"])
         return {unflatten(k, arrays): unflatten(v, arrays) for k, v in obj["__items__"]}
@@ -66,7 +66,7 @@ def save_checkpoint(path: str | os.PathLike, model: Module, optimizer: Any = Non
     """Write everything needed to resume: the model's state dict, ``optimizer`` and
     ``scheduler`` state dicts, ``epoch``, tamrin's RNG state and ``state`` (any nested
     training state). ``metadata`` adds plain strings to the header (e.g. the model config)."""
-    arrays = {f"model.{k}": v.data for k, v in model.state_dict().items()}
+    arrays = {f"model.{k}": v._array for k, v in model.state_dict().items()}
     parts = {"optimizer": optimizer.state_dict() if optimizer is not None else None,
              "scheduler": scheduler.state_dict() if scheduler is not None else None,
              "state": state}

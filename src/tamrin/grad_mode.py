@@ -1,7 +1,7 @@
 """Global switches of the autograd engine: gradient recording and anomaly detection.
 
 This is the lowest floor of the house: it imports nothing from tamrin, so that both the
-Tensor (which runs the backward pass) and Function (which records the graph) can read it.
+Tensor (which runs the backward pass) and the ops (which record the graph) can read it.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import as_tensor, from_numpy
 from tamrin.grad_mode import no_grad
 from tamrin.tensor import Tensor
 
@@ -28,7 +29,7 @@ def _as_tuple(x: Any) -> tuple:
 def _weighted_output(fn: Callable, inputs: Sequence[Any], weights: list[np.ndarray]) -> float:
     with no_grad():
         outs = _as_tuple(fn(*inputs))
-    return float(sum(np.sum(w * o.data) for w, o in zip(weights, outs)))
+    return float(sum(np.sum(w * o._array) for w, o in zip(weights, outs)))
 
 
 def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
@@ -45,8 +46,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     tensors = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.is_floating_point()]
     checked = [i for i in tensors if inputs[i].requires_grad] or tensors
     for i in tensors:  # float64, C-contiguous copies: perturbing them must not touch yours
-        data = np.array(inputs[i].data, dtype=np.float64, order="C")
-        inputs[i] = Tensor(data, dtype=np.float64, requires_grad=i in checked)
+        data = np.array(inputs[i]._array, dtype=np.float64, order="C")
+        inputs[i] = from_numpy(data).requires_grad_(i in checked)
     outs = _as_tuple(fn(*inputs))
     rng = np.random.default_rng(seed)
     # integer outputs (argmax indices …) get weight 0: they are not differentiable
@@ -54,12 +55,12 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     differentiable = [(o, w) for o, w in zip(outs, weights) if o.requires_grad]
     if not differentiable:
         raise GradcheckError("gradcheck: no output of fn requires grad")
-    total = sum((o * Tensor(w, dtype=o.dtype)).sum() for o, w in differentiable)
+    total = sum((o * as_tensor(w, dtype=o.dtype)).sum() for o, w in differentiable)
     total.backward()
     worst = (0.0, "")
     for i in checked:
         x = inputs[i]
-        analytical = np.zeros(x.shape) if x.grad is None else x.grad.data
+        analytical = np.zeros(x.shape) if x.grad is None else x.grad._array
         numerical = _numerical_gradient(fn, inputs, x, weights, eps)
         err = np.abs(analytical - numerical) - (atol + rtol * np.abs(numerical))
         err = np.where(np.isnan(err), np.inf, err)  # a NaN on either side is a failure
@@ -77,7 +78,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
 def _numerical_gradient(fn: Callable, inputs: list, x: Tensor, weights: list[np.ndarray],
                         eps: float) -> np.ndarray:
     grad = np.zeros(x.shape)
-    flat = x.data.reshape(-1)  # a view: perturbing it perturbs x
+    flat = x._array.reshape(-1)  # a view: perturbing it perturbs x
     for k in range(flat.size):
         saved = flat[k]
         flat[k] = saved + eps

@@ -2,6 +2,8 @@
 
 ``tamrin.manual_seed(s)`` reseeds it, so a whole run is reproducible from one number;
 ``get_rng_state``/``set_rng_state`` save and restore it (checkpoints use them to resume).
+``tamrin.Generator`` is PyTorch's ``torch.Generator``: a separate NumPy generator with
+``manual_seed``, accepted wherever a function takes ``generator=``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,29 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.device import check as check_device
+
 _GENERATOR = np.random.Generator(np.random.PCG64())
+
+
+class Generator(np.random.Generator):
+    """A generator of its own (``torch.Generator``): ``Generator().manual_seed(42)``. It is a
+    NumPy ``Generator``, so every ``generator=`` argument of the library takes it."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        check_device(device, "Generator")
+        super().__init__(np.random.PCG64())
+        self._seed = 0
+        self.manual_seed(0)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed; returns the generator itself (for ``Generator().manual_seed(s)``)."""
+        self._seed = int(seed)
+        self.bit_generator.state = np.random.PCG64(self._seed).state
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
 
 
 def default_generator() -> np.random.Generator:

@@ -2,12 +2,18 @@
 
 This file also holds the graph walk of reverse-mode autodiff (``Tensor.backward``): the
 nodes are found in reverse topological order by an iterative depth-first search (no
-recursion, so a chain of 100,000 ops works), each node's ``Function.backward`` turns the
-gradient of its output into gradients of its inputs, and leaves accumulate them in ``.grad``.
+recursion, so a chain of 100,000 ops works), each node's ``backward`` turns the gradient of
+its output into gradients of its inputs, and leaves accumulate them in ``.grad``.
 
-The differentiable operations (``+``, ``@``, ``exp``, ``sum`` …) live in ``tamrin.ops``,
-which installs them on this class when it is imported: the ops need Tensor to wrap their
-results, so Tensor must not import them.
+The differentiable operations (``+``, ``@``, ``exp``, ``sum`` …), the in-place ones
+(``add_``, ``x[i] = v`` …) and the conversions (``to``, ``type``, ``float()`` …) live in
+``tamrin.ops``, which installs them on this class when it is imported: the ops need Tensor
+to wrap their results, so Tensor must not import them.
+
+Storage (as PyTorch): the NumPy array is ``_array`` inside the library; ``.numpy()`` shares
+it. ``.data`` is another Tensor on the same storage, cut from the graph; ``detach()`` and
+the view ops (basic slicing, reshape, transpose …) share the storage *and* its version
+counter (``tamrin.versions``), which every in-place write bumps.
 
 Dtype policy (as PyTorch): floating data defaults to float32; a Python float or a float64
 array becomes float32 unless ``dtype`` is given. Two tensors of different dtypes promote to
@@ -24,18 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from tamrin import validation
+from tamrin.device import CPU, device
+from tamrin.dtypes import bool_, float16, float32
 from tamrin.grad_mode import STATE, no_grad
-
-float16 = np.dtype(np.float16)
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-uint8 = np.dtype(np.uint8)
-bool_ = np.dtype(np.bool_)
-long = int64
-double = float64
-half = float16
+from tamrin.versions import check_unmodified, recorded_parents
 
 DEFAULT_FLOAT = float32
 
@@ -47,7 +46,9 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     or boolean data keeps its kind, as ``torch.tensor`` does; a Tensor keeps its dtype.
     """
     if isinstance(data, Tensor):
-        data, dtype = data.data, dtype or data.data.dtype
+        data, dtype = data._array, dtype or data._array.dtype
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+        data = [as_array(d) for d in data]  # a list of 0-d tensors: torch.tensor([a, b])
     try:
         if dtype is not None:
             return np.array(data, dtype=np.dtype(dtype), copy=copy or None)
@@ -64,96 +65,137 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     return arr
 
 
+def init_slots(t: Tensor, array: np.ndarray, requires_grad: bool = False, ctx: Any = None,
+                index: int = 0) -> None:
+    """Set every field of a new tensor. ``_base`` (the tensor a view looks into) and
+    ``_history`` (its old graph places, see ``tamrin.versions``) stay unset unless needed,
+    read with ``getattr(t, name, None)``: making a tensor is the hottest path there is."""
+    t._array = array
+    t.grad = None
+    t.requires_grad = requires_grad
+    t._ctx = ctx
+    t._index = index
+    t._hooks = None
+    t._retains_grad = False
+    t._version_box = [0]
+
+
 class Tensor:
     """An n-dimensional array that remembers how it was computed.
 
-    ``data`` is the NumPy array, ``grad`` the accumulated gradient (a Tensor without
-    history, or None), ``requires_grad`` says whether gradients flow to it, and the
-    private ``_ctx`` is the graph node (a ``tamrin.autograd.Context``) that produced it —
-    None for leaves.
+    ``_array`` is the NumPy array (``.numpy()`` outside the library), ``grad`` the
+    accumulated gradient (a Tensor without history, or None), ``requires_grad`` says whether
+    gradients flow to it, the private ``_ctx`` is the graph node (a
+    ``tamrin.autograd.Context``) that produced it — None for leaves — and ``_version_box``
+    its version counter, shared with its views.
+
+    As a constructor it is PyTorch's ``torch.Tensor``: ``Tensor(data)`` is a float32 copy
+    of ``data``, ``Tensor(2, 3)`` an uninitialised (here: zero) float32 tensor of that
+    shape, ``Tensor()`` an empty one. ``tamrin.tensor(data)`` keeps integer dtypes.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_index", "_hooks", "_retains_grad")
+    __slots__ = ("_array", "grad", "requires_grad", "_ctx", "_index", "_hooks",
+                 "_retains_grad", "_version_box", "_base", "_history")
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__
     __hash__ = object.__hash__  # == is element-wise, identity is the hash (as PyTorch)
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = as_array(data, dtype)
-        self.grad: Tensor | None = None
-        self.requires_grad = False
-        self._ctx = None
-        self._index = 0
-        self._hooks: list[Callable] | None = None
-        self._retains_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+    def __init__(self, *args: Any) -> None:
+        if args and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                        for a in args):
+            array = np.zeros(validation.size(args, "Tensor"), DEFAULT_FLOAT)
+        elif len(args) > 1:
+            raise TypeError(f"Tensor: expected data or integer sizes, got {len(args)} "
+                            f"arguments of types {[type(a).__name__ for a in args]}")
+        else:
+            array = as_array(args[0] if args else [], DEFAULT_FLOAT, copy=True)
+        init_slots(self, array)
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool = False, ctx: Any = None,
               index: int = 0) -> Tensor:
         """Wrap an ndarray without copying or validating it (used by ops)."""
         t = object.__new__(Tensor)
-        t.data = data
-        t.grad = None
-        t.requires_grad = requires_grad
-        t._ctx = ctx
-        t._index = index
-        t._hooks = None
-        t._retains_grad = False
+        init_slots(t, data, requires_grad, ctx, index)
         return t
+
+    # ---- storage ------------------------------------------------------------------------
+    @property
+    def data(self) -> Tensor:
+        """A tensor on the same storage, without history and not requiring grad (its own
+        version counter: changes through ``.data`` are invisible to autograd's checks, as
+        in PyTorch). ``t.data = other`` makes ``t`` use ``other``'s storage."""
+        return Tensor._make(self._array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(value).__name__}")
+        self._array = value._array
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's storage has had."""
+        return self._version_box[0]
 
     # ---- array-like facts -------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._array.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        return CPU
+
+    is_cuda = False
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._array.shape if dim is None else self._array.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._array.size
+
+    def element_size(self) -> int:
+        return self._array.itemsize
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
     # ---- conversion ---------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared memory, as ``torch.Tensor.numpy``)."""
-        return self.data
+        """The underlying ndarray (shared memory, as ``torch.Tensor.numpy``; unlike
+        PyTorch, also for a tensor that requires grad)."""
+        return self._array
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._array.tolist()
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(
                 f"item: only a tensor with one element can be converted to a Python "
-                f"number, got shape {self.data.shape}"
+                f"number, got shape {self._array.shape}"
             )
-        return self.data.item()
+        return self._array.item()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -161,15 +203,29 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A 0-d (or one-element) integer tensor used as an index: ``seq[t]``, ``range(t)``."""
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to "
+                            f"an index (got dtype {self._array.dtype}, shape "
+                            f"{self._array.shape})")
+        return int(self._array.item())
+
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
-                f"bool: the truth value of a tensor of shape {self.data.shape} is ambiguous"
+                f"bool: the truth value of a tensor of shape {self._array.shape} is ambiguous"
             )
-        return bool(self.data.item())
+        return bool(self._array.item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch."""
+        if self._array.ndim == 0:
+            return format(self._array.item(), spec)
+        return format(repr(self), spec)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return np.array(self.data, dtype=dtype, copy=copy)
+        return np.array(self._array, dtype=dtype, copy=copy)
 
     # ---- autograd facts -----------------------------------------------------------------
     @property
@@ -182,8 +238,10 @@ class Tensor:
         return self._ctx
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph."""
-        return Tensor._make(self.data)
+        """A tensor sharing this one's storage and version counter, cut from the graph."""
+        t = Tensor._make(self._array)
+        t._version_box = self._version_box
+        return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not requires_grad and self._ctx is not None:
@@ -191,17 +249,12 @@ class Tensor:
                 "requires_grad_: you can only change requires_grad of leaf tensors; "
                 "use .detach() to cut a non-leaf tensor from the graph"
             )
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._array.dtype.kind != "f":
             raise RuntimeError(
                 f"requires_grad_: only floating-point tensors can require gradients, "
-                f"got dtype {self.data.dtype}"
+                f"got dtype {self._array.dtype}"
             )
         self.requires_grad = requires_grad
-        return self
-
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place (``p.grad.zero_()``)."""
-        self.data[...] = 0
         return self
 
     def retain_grad(self) -> None:
@@ -248,15 +301,20 @@ class Tensor:
 
     # ---- printing -----------------------------------------------------------------------
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._array, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.data.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype=tamrin.{self.data.dtype}")
+        if self._array.dtype not in (float32, np.int64, bool_):
+            extras.append(f"dtype=tamrin.{self._array.dtype}")
         if self._ctx is not None:
-            extras.append(f"grad_fn=<{self._ctx.name}>")
+            extras.append(f"grad_fn=<{self._ctx.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
+
+
+def is_tensor(obj: object) -> bool:
+    """True for a tamrin Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
 
 
 # ---- the graph walk ---------------------------------------------------------------------
@@ -269,7 +327,7 @@ def _topological_order(root: Any) -> list:
     """
     order: list = []
     visited = {root}
-    stack = [(root, iter(root.parents))]
+    stack = [(root, iter(recorded_parents(root)))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
@@ -277,7 +335,7 @@ def _topological_order(root: Any) -> list:
                 pnode = parent._ctx
                 if pnode is not None and pnode not in visited:
                     visited.add(pnode)
-                    stack.append((pnode, iter(pnode.parents)))
+                    stack.append((pnode, iter(recorded_parents(pnode))))
                     break
         else:
             stack.pop()
@@ -288,19 +346,19 @@ def _topological_order(root: Any) -> list:
 def _seed_gradient(root: Tensor, gradient: Any) -> np.ndarray:
     """dL/d(root): 1 for a one-element root, else the given ``gradient`` (copied)."""
     if gradient is None:
-        if root.data.size != 1:
+        if root._array.size != 1:
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for scalar outputs, but "
-                f"this tensor has shape {root.data.shape}; pass backward(gradient=...) "
+                f"this tensor has shape {root._array.shape}; pass backward(gradient=...) "
                 "with a tensor of that shape"
             )
-        return broadcast_to_shape(np.asarray(1, root.data.dtype), root.data.shape)
-    g = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
-                 dtype=root.data.dtype)
-    if g.shape != root.data.shape:
+        return broadcast_to_shape(np.asarray(1, root._array.dtype), root._array.shape)
+    g = np.array(gradient._array if isinstance(gradient, Tensor) else gradient,
+                 dtype=root._array.dtype)
+    if g.shape != root._array.shape:
         raise RuntimeError(
             f"backward: gradient has shape {g.shape} but the tensor has shape "
-            f"{root.data.shape}; they must match"
+            f"{root._array.shape}; they must match"
         )
     return g
 
@@ -311,7 +369,7 @@ def _run_tensor_hooks(t: Tensor, g: np.ndarray) -> np.ndarray:
         for hook in list(t._hooks):
             out = hook(Tensor._make(g))
             if out is not None:
-                g = out.data if isinstance(out, Tensor) else np.asarray(out)
+                g = out._array if isinstance(out, Tensor) else np.asarray(out)
     if t._retains_grad:
         _accumulate_grad(t, g.copy())  # a copy: g itself flows on to t's inputs
     return g
@@ -319,14 +377,14 @@ def _run_tensor_hooks(t: Tensor, g: np.ndarray) -> np.ndarray:
 
 def _accumulate_grad(t: Tensor, g: np.ndarray) -> None:
     """``t.grad += g`` (out of place, so that no two tensors ever share a grad array)."""
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
+    if g.dtype != t._array.dtype:
+        g = g.astype(t._array.dtype)
     if t.grad is None:
-        if not g.flags.writeable or g.shape != t.data.shape:
-            g = np.array(np.broadcast_to(g, t.data.shape))
+        if not g.flags.writeable or g.shape != t._array.shape:
+            g = np.array(np.broadcast_to(g, t._array.shape))
         t.grad = Tensor._make(g)
     else:
-        t.grad.data = t.grad.data + g
+        t.grad._array = t.grad._array + g
 
 
 def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -362,7 +420,7 @@ def _check_finite(node: Any, grads: tuple) -> None:
     for i, g in enumerate(grads):
         if g is not None and g.dtype.kind == "f" and not np.isfinite(g).all():
             raise RuntimeError(
-                f"detect_anomaly: the backward of {node.name} returned NaN/Inf in the "
+                f"detect_anomaly: the backward of {node.name()} returned NaN/Inf in the "
                 f"gradient of its input {i} (shape {g.shape})"
             )
 
@@ -395,6 +453,7 @@ def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False)
                 raise _freed_graph_error(node)
             if node.hooked is not None:
                 g_out = _hooked_output_grads(node, g_out)
+            check_unmodified(node)
             g_in = _call_backward(node, g_out)
             if anomaly:
                 _check_finite(node, g_in)
@@ -408,7 +467,7 @@ def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False)
 def _freed_graph_error(node: Any) -> RuntimeError:
     return RuntimeError(
         f"backward: trying to backward through the graph a second time (through "
-        f"{node.name}): its saved arrays were freed by an earlier backward(). Pass "
+        f"{node.name()}): its saved arrays were freed by an earlier backward(). Pass "
         "retain_graph=True to the first call if you need to backward twice."
     )
 
@@ -446,11 +505,11 @@ def _send_to_parents(node: Any, g_in: tuple, grads: dict, hooked_leaves: dict) -
     sum over all its uses first, so its hooks run once, as in PyTorch), other nodes wait
     for the rest."""
     handed_out: set[int] = set()  # ids of arrays already given to an input of this node
-    for parent, g in zip(node.parents, g_in):
+    for parent, g in zip(recorded_parents(node), g_in):
         if parent is None or g is None:
             continue
-        if g.shape != parent.data.shape:
-            g = sum_to_shape(g, parent.data.shape)
+        if g.shape != parent._array.shape:
+            g = sum_to_shape(g, parent._array.shape)
         if id(g) in handed_out:  # one array handed to two inputs (a + b): give each its own
             g = g.copy()
         handed_out.add(id(g))
@@ -462,6 +521,6 @@ def _send_to_parents(node: Any, g_in: tuple, grads: dict, hooked_leaves: dict) -
             else:
                 _accumulate_grad(parent, g)
         else:
-            if g.dtype != parent.data.dtype:
-                g = g.astype(parent.data.dtype)
+            if g.dtype != parent._array.dtype:
+                g = g.astype(parent._array.dtype)
             grads[pnode] = _node_slot(pnode, g, parent._index, grads.get(pnode))

@@ -89,7 +89,7 @@ def test_conv2d_fast_path_equals_naive_loops(case, seed):
     (ph, pw) = kw["padding"]
     want = reference.conv2d(x, w, b[0] if b else None, kw["stride"], (ph, ph, pw, pw),
                             kw["dilation"], kw["groups"])
-    np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
 
 
 @given(n=st.integers(1, 2), c=st.integers(1, 3), f=st.integers(1, 3), k=st.integers(1, 3),
@@ -107,8 +107,8 @@ def test_conv2d_backward_is_the_course_formula(n, c, f, k, stride, pad, extra, s
     pads = (pad, pad, pad, pad)
     dw = reference.conv2d_weight_grad(x, g, w.shape, stride, pads)
     dx = reference.conv2d_input_grad(w, g, x.shape, stride, pads)
-    np.testing.assert_allclose(wt.grad.data, dw, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(xt.grad.data, dx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(wt.grad.numpy(), dw, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-10, atol=1e-12)
 
 
 @given(case=conv_cases(transposed=True), seed=seeds)
@@ -119,7 +119,7 @@ def test_conv_transpose2d_fast_path_equals_naive_loops(case, seed):
                              tamrin.tensor(b[0], dtype=np.float64) if b else None, **kw)
     want = reference.conv_transpose2d(x, w, b[0] if b else None, kw["stride"], kw["padding"],
                                       kw["output_padding"], kw["dilation"], kw["groups"])
-    np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("kernel", [(3, 3), (4, 2), (2, 5)])
@@ -151,11 +151,11 @@ def test_vertical_edge_kernel_on_half_bright_image():
     kernel = np.array([[1.0, 0, -1]] * 3)[None, None]
     out = F.conv2d(tamrin.tensor(image), tamrin.tensor(kernel))
     assert out.shape == (1, 1, 4, 4)
-    np.testing.assert_array_equal(out.data[0, 0], [[0, 30, 30, 0]] * 4)
+    np.testing.assert_array_equal(out.numpy()[0, 0], [[0, 30, 30, 0]] * 4)
     mirrored = F.conv2d(tamrin.tensor(image[..., ::-1].copy()), tamrin.tensor(kernel))
-    np.testing.assert_array_equal(mirrored.data[0, 0], [[0, -30, -30, 0]] * 4)
+    np.testing.assert_array_equal(mirrored.numpy()[0, 0], [[0, -30, -30, 0]] * 4)
     horizontal = F.conv2d(tamrin.tensor(image), tamrin.tensor(kernel.transpose(0, 1, 3, 2)))
-    np.testing.assert_array_equal(horizontal.data, 0)  # no horizontal edge in this image
+    np.testing.assert_array_equal(horizontal.numpy(), 0)  # no horizontal edge in this image
 
 
 @pytest.mark.parametrize("call, message", [

@@ -86,13 +86,13 @@ def test_identity_shortcut_passes_the_gradient_through_unchanged():
     """y = F(x) + x: with F's last BN scaled to zero, F(x) = β = 0 and y = ReLU(x), so
     dL/dx = dL/dy wherever x > 0 (the '+1' of ∂y/∂x = ∂F/∂x + 1)."""
     block = BasicBlock(3, 3)
-    block.bn2.weight.data[...] = 0
+    block.bn2.weight.numpy()[...] = 0
     x = tamrin.tensor(np.abs(np.random.default_rng(0).standard_normal((2, 3, 4, 4))) + 0.1,
                       requires_grad=True)
     y = block(x)
-    np.testing.assert_allclose(y.data, x.data, rtol=1e-6)
+    np.testing.assert_allclose(y.numpy(), x.numpy(), rtol=1e-6)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 1.0, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), 1.0, rtol=1e-6)
 
 
 def test_resnet_rejects_mismatched_layers_and_widths():

@@ -59,8 +59,8 @@ def test_adaptive_avg_pool2d_matches_torch_for_any_sizes(h, w, oh, ow, seed):
 
 def test_adaptive_avg_pool2d_to_one_is_the_global_mean_and_none_keeps_a_size():
     x = tamrin.randn(2, 3, 5, 7)
-    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, 1).data[..., 0, 0],
-                               x.data.mean(axis=(2, 3)), rtol=1e-6)
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, 1).numpy()[..., 0, 0],
+                               x.numpy().mean(axis=(2, 3)), rtol=1e-6)
     assert F.adaptive_avg_pool2d(x, (None, 2)).shape == (2, 3, 5, 2)
 
 
@@ -106,8 +106,8 @@ def test_max_pool2d_fast_path_equals_naive_loops(case, seed):
     out.backward(tamrin.tensor(g, dtype=np.float64))
     pads = _pads(shape, kw)
     want, dx = reference.max_pool2d(x, g, kw["kernel_size"], kw["stride"], pads, kw["dilation"])
-    np.testing.assert_array_equal(out.data, want)
-    np.testing.assert_allclose(xt.grad.data, dx, rtol=1e-12)
+    np.testing.assert_array_equal(out.numpy(), want)
+    np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-12)
 
 
 @given(case=pool_cases(dilation=False), seed=seeds)
@@ -117,13 +117,13 @@ def test_avg_pool2d_fast_path_equals_naive_loops(case, seed):
     out = F.avg_pool2d(tamrin.tensor(x, dtype=np.float64), **kw, divisor_override=4)
     want = reference.avg_pool2d(x, kw["kernel_size"], kw["stride"], _pads(shape, kw), 4.0,
                                 out.shape[2:])
-    np.testing.assert_allclose(out.data, want, rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-12)
 
 
 def _every_window_sees_the_input(shape, kw):
     """False when a dilated window falls entirely in the padding: its output is −∞ and
     PyTorch then routes its gradient to an arbitrary pixel (tamrin: nowhere)."""
-    return bool(np.isfinite(F.max_pool2d(tamrin.zeros(*shape), **kw).data).all())
+    return bool(np.isfinite(F.max_pool2d(tamrin.zeros(*shape), **kw).numpy()).all())
 
 
 def _pads(shape, kw):

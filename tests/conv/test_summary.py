@@ -29,11 +29,11 @@ def test_course_network_shapes_and_parameter_counts():
 
 def test_summary_runs_in_eval_mode_without_touching_batch_norm_statistics():
     model = ResNet((1, 1), (4, 8), num_classes=3)
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     s = nn.summary(model, (3, 8, 8))
     assert model.training
     for key, value in model.state_dict().items():
-        np.testing.assert_array_equal(value.data, before[key], err_msg=key)
+        np.testing.assert_array_equal(value.numpy(), before[key], err_msg=key)
     assert s.total_params == sum(p.numel() for p in model.parameters())
     bn = next(r for r in s.layers if r.type == "BatchNorm2d")
     assert (bn.weights, bn.biases) == (4, 4)

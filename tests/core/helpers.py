@@ -94,7 +94,7 @@ def check_parity(fn: Callable[..., Any], torch_fn: Callable[..., Any],
         expected = to.detach().numpy()
         assert o.shape == tuple(to.shape), f"output {k}: shape {o.shape}, torch {to.shape}"
         assert o.dtype == expected.dtype, f"output {k}: dtype {o.dtype}, torch {expected.dtype}"
-        np.testing.assert_allclose(o.data, expected, rtol=rtol, atol=atol,
+        np.testing.assert_allclose(o.numpy(), expected, rtol=rtol, atol=atol,
                                    err_msg=f"forward output {k}")
     if not grad:
         return
@@ -106,7 +106,7 @@ def check_parity(fn: Callable[..., Any], torch_fn: Callable[..., Any],
     sum((to * torch.from_numpy(w)).sum() for (_, to), w in zip(pairs, weights)).backward()
     for i, (x, t) in enumerate(zip(xs, ts)):
         expected = np.zeros(x.shape, dtype) if t.grad is None else t.grad.numpy()
-        got = np.zeros(x.shape, dtype) if x.grad is None else x.grad.data
+        got = np.zeros(x.shape, dtype) if x.grad is None else x.grad.numpy()
         assert got.shape == x.shape and got.dtype == x.dtype, f"grad {i}: {got.shape} {got.dtype}"
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol,
                                    err_msg=f"gradient of input {i}")

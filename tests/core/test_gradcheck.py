@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import tamrin
-from tamrin.autograd import Function
+from tamrin.autograd import ArrayFunction
 
 
-class WrongSquare(Function):
+class WrongSquare(ArrayFunction):
     """z = a², with the backward wrong by a factor: 3a instead of 2a."""
 
     @staticmethod
@@ -22,7 +22,7 @@ class WrongSquare(Function):
         return g * 3 * a
 
 
-class OneWrongElement(Function):
+class OneWrongElement(ArrayFunction):
     """z = 2a, whose backward is right except at one element (index 1 of the last axis)."""
 
     @staticmethod
@@ -36,7 +36,7 @@ class OneWrongElement(Function):
         return out
 
 
-class NaNBackward(Function):
+class NaNBackward(ArrayFunction):
     """z = a, whose backward returns NaN."""
 
     @staticmethod
@@ -48,7 +48,7 @@ class NaNBackward(Function):
         return g * np.nan
 
 
-class WrongSecondInput(Function):
+class WrongSecondInput(ArrayFunction):
     """z = a·b with ∂z/∂b wrongly taken as b."""
 
     @staticmethod

@@ -91,7 +91,7 @@ def test_attributes_and_conversions():
     x = tamrin.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert x.shape == (2, 3) and x.ndim == 2 and x.dim() == 2 and x.numel() == 6
     assert x.size() == (2, 3) and x.size(-1) == 3 and len(x) == 2
-    assert isinstance(x.data, np.ndarray) and x.numpy() is x.data
+    assert isinstance(x.numpy(), np.ndarray) and x.numpy() is x.numpy()
     assert x[1, 2].item() == 6.0 and isinstance(x[1, 2].item(), float)
     assert float(x[0, 0]) == 1.0 and int(x[1, 0]) == 4
     assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]

@@ -39,7 +39,7 @@ def check_layer(layer: Module, torch_layer: Any, x: np.ndarray, train: bool = Tr
     xt = torch.from_numpy(np.array(x, dtype=np.float64))
     xt.requires_grad_(input_grad)
     out, tout = layer(xs), torch_layer(xt)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=rtol, atol=atol,
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=rtol, atol=atol,
                                err_msg="forward")
     assert out.dtype == np.float64
     if out.requires_grad:
@@ -47,7 +47,7 @@ def check_layer(layer: Module, torch_layer: Any, x: np.ndarray, train: bool = Tr
         (out * tamrin.tensor(w, dtype=np.float64)).sum().backward()
         (tout * torch.from_numpy(w)).sum().backward()
         if input_grad:
-            np.testing.assert_allclose(xs.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol,
+            np.testing.assert_allclose(xs.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=atol,
                                        err_msg="gradient of the input")
         tparams = dict(torch_layer.named_parameters())
         names = [n for n, _ in layer.named_parameters()]
@@ -56,12 +56,12 @@ def check_layer(layer: Module, torch_layer: Any, x: np.ndarray, train: bool = Tr
             expected = tparams[name].grad
             assert (p.grad is None) == (expected is None), f"gradient of {name}"
             if expected is not None:
-                np.testing.assert_allclose(p.grad.data, expected.numpy(), rtol=rtol, atol=atol,
+                np.testing.assert_allclose(p.grad.numpy(), expected.numpy(), rtol=rtol, atol=atol,
                                            err_msg=f"gradient of {name}")
     state, tstate = layer.state_dict(), torch_state(torch_layer)
     assert list(state) == list(tstate)
     for key, value in tstate.items():
-        np.testing.assert_allclose(state[key].data, value, rtol=rtol, atol=atol,
+        np.testing.assert_allclose(state[key].numpy(), value, rtol=rtol, atol=atol,
                                    err_msg=f"state {key} after the step")
 
 
@@ -87,7 +87,7 @@ def gradcheck_layer(layer: Module, x: np.ndarray, train: bool = True,
     before each forward (e.g. reseeding, so that dropout draws the same mask each time)."""
     layer.double().train(train)
     names = [n for n, _ in layer.named_parameters()]
-    params = [p.data.copy() for _, p in layer.named_parameters()]
+    params = [p.numpy().copy() for _, p in layer.named_parameters()]
 
     def fn(xs: Any, *ps: Any) -> Any:
         if before is not None:

@@ -72,7 +72,7 @@ def test_state_dict_from_torch_gives_the_same_outputs(pair):
     ours.eval(), theirs.eval()
     idx = np.array([[1, 2, 0], [3, 9, 9]])
     for a, b in zip(ours(tamrin.tensor(idx)), theirs(torch.from_numpy(idx))):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_repr_tree_matches_torch(pair):
@@ -93,7 +93,7 @@ def test_zero_grad_apply_and_to_dtype(pair):
     ours(tamrin.tensor([[1, 2], [3, 4]]))[0].sum().backward()
     assert ours.features.fc.weight.grad is not None
     ours.zero_grad(set_to_none=False)
-    assert np.all(ours.features.fc.weight.grad.data == 0)
+    assert np.all(ours.features.fc.weight.grad.numpy() == 0)
     ours.zero_grad()
     assert all(p.grad is None for p in ours.parameters())
     visited = []
@@ -143,14 +143,14 @@ def test_strict_load_lists_every_problem_in_one_error(pair):
     state["heads.cls.weight"] = tamrin.zeros(3, 6)
     missing, unexpected = ours.load_state_dict(state, strict=False)
     assert missing == ["features.fc.bias"] and unexpected == ["extra.weight"]
-    assert np.all(ours.heads["cls"].weight.data == 0)
+    assert np.all(ours.heads["cls"].weight.numpy() == 0)
 
 
 def test_load_state_dict_copies_in_place():
     layer = nn.Linear(2, 2)
     weight = layer.weight
     layer.load_state_dict({"weight": np.eye(2), "bias": np.zeros(2)})
-    assert layer.weight is weight and np.array_equal(weight.data, np.eye(2))
+    assert layer.weight is weight and np.array_equal(weight.numpy(), np.eye(2))
     assert weight.dtype == np.float32
 
 
@@ -160,7 +160,7 @@ def test_forward_hooks_run_and_are_removable():
     handle = layer.register_forward_hook(lambda mod, args, out: seen.append(out.shape))
     pre = layer.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
     out = layer(tamrin.ones(3, 2))
-    np.testing.assert_allclose(out.data, np.broadcast_to(layer.bias.data, (3, 2)))
+    np.testing.assert_allclose(out.numpy(), np.broadcast_to(layer.bias.numpy(), (3, 2)))
     assert seen == [(3, 2)]
     handle.remove(), pre.remove()
     layer(tamrin.ones(1, 2))

@@ -61,7 +61,7 @@ def test_batch_norm_running_statistics_follow_torch_over_steps(momentum):
         ours(tamrin.tensor(x, dtype=np.float64))
         theirs(torch.from_numpy(x))
     for key, value in torch_state(theirs).items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value, rtol=1e-12, err_msg=key)
+        np.testing.assert_allclose(ours.state_dict()[key].numpy(), value, rtol=1e-12, err_msg=key)
     assert int(ours.num_batches_tracked.item()) == 5
     # the running variance is the unbiased one: after one step from 1 with momentum 1
     bn = nn.BatchNorm1d(1, momentum=1.0).double()
@@ -76,8 +76,8 @@ def test_batch_norm_running_statistics_follow_torch_over_steps(momentum):
 def test_batch_norm_gradcheck(kind, shape, train):
     tamrin.manual_seed(0)
     layer = getattr(nn, kind)(shape[1])
-    layer.weight.data[...] = [1.5, -0.7]
-    layer.running_mean.data[...] = [0.3, -0.2]
+    layer.weight.numpy()[...] = [1.5, -0.7]
+    layer.running_mean.numpy()[...] = [0.3, -0.2]
     gradcheck_layer(layer, _batch(1, shape), train=train)
 
 
@@ -88,7 +88,7 @@ def test_batch_norm_float32_is_kept_and_close_to_torch():
     x = _batch(0, (8, 3, 5, 5)).astype(np.float32)
     y = ours(tamrin.tensor(x))
     assert y.dtype == np.float32 and ours.running_var.dtype == np.float32
-    np.testing.assert_allclose(y.data, theirs(torch.from_numpy(x)).detach().numpy(),
+    np.testing.assert_allclose(y.numpy(), theirs(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-4, atol=1e-5)
 
 
@@ -106,7 +106,7 @@ def test_batch_norm_errors():
 def test_batch_norm_eval_uses_running_statistics():
     bn = nn.BatchNorm1d(2).eval()
     x = tamrin.tensor([[1.0, 2.0], [3.0, 5.0]])
-    np.testing.assert_allclose(bn(x).data, x.data / np.sqrt(1 + 1e-5), rtol=1e-6)
+    np.testing.assert_allclose(bn(x).numpy(), x.numpy() / np.sqrt(1 + 1e-5), rtol=1e-6)
     assert bn.num_batches_tracked.item() == 0
 
 
@@ -124,7 +124,7 @@ def test_layer_norm_matches_torch(lead, norm, affine, bias, seed):
 
 def test_layer_norm_gradcheck_and_error():
     layer = nn.LayerNorm((2, 3))
-    layer.weight.data[...] = np.arange(6).reshape(2, 3) - 2.5
+    layer.weight.numpy()[...] = np.arange(6).reshape(2, 3) - 2.5
     gradcheck_layer(layer, _batch(0, (2, 2, 3)))
     with pytest.raises(ValueError, match=r"layer_norm: expected input of shape \(\*, 2, 3\)"):
         layer(tamrin.randn(2, 3, 2))

@@ -40,10 +40,10 @@ def run_tamrin(opt: tamrin.optim.Optimizer, params: list, steps: int,
     """Run ``steps`` steps; return the parameters (W, b concatenated) after each."""
     out = []
     for _ in range(steps):
-        for p, g in zip(params, gradients(*(p.data for p in params), drift)):
+        for p, g in zip(params, gradients(*(p.numpy() for p in params), drift)):
             p.grad = tamrin.tensor(g, dtype=p.dtype)
         opt.step()
-        out.append(np.concatenate([p.data.ravel() for p in params]))
+        out.append(np.concatenate([p.numpy().ravel() for p in params]))
     return out
 
 

@@ -33,7 +33,7 @@ def test_state_dict_resume_gives_identical_trajectory(cls, options):
     saved = opt.state_dict()
     run_tamrin(opt, params, 3)  # the saved dict is a copy: later steps must not change it
     for p, w in zip(params, np.split(first[-1], [12])):
-        p.data[...] = w.reshape(p.shape)
+        p.numpy()[...] = w.reshape(p.shape)
     resumed = cls(two_groups(params, 0.05), lr=0.05, **options)
     resumed.load_state_dict(saved)
     second = run_tamrin(resumed, params, 50)
@@ -56,10 +56,10 @@ def test_state_dict_is_plain_arrays_and_numbers(cls, options):
 @pytest.mark.parametrize(("cls", "options"), ALL, ids=IDS)
 def test_updates_in_place_and_keeps_float32(cls, options):
     params = tamrin_params(np.float32)
-    arrays = [p.data for p in params]
+    arrays = [p.numpy() for p in params]
     opt = cls(params, lr=0.05, **options)
     run_tamrin(opt, params, 3)
-    assert all(p.data is a for p, a in zip(params, arrays))
+    assert all(p.numpy() is a for p, a in zip(params, arrays))
     assert all(p.dtype == np.float32 for p in params)
     assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values()
                if isinstance(v, np.ndarray))
@@ -68,22 +68,22 @@ def test_updates_in_place_and_keeps_float32(cls, options):
 @pytest.mark.parametrize(("cls", "options"), ALL, ids=IDS)
 def test_zero_lr_group_is_frozen(cls, options):
     params = tamrin_params()
-    frozen = params[1].data.copy()
+    frozen = params[1].numpy().copy()
     opt = cls([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.0}], lr=0.05,
               **options)
-    start = params[0].data.copy()
+    start = params[0].numpy().copy()
     run_tamrin(opt, params, 20)
-    np.testing.assert_array_equal(params[1].data, frozen)
-    assert not np.allclose(params[0].data, start)
+    np.testing.assert_array_equal(params[1].numpy(), frozen)
+    assert not np.allclose(params[0].numpy(), start)
 
 
 def test_parameter_without_grad_is_skipped():
     a, b = tamrin_params()
-    before = b.data.copy()
+    before = b.numpy().copy()
     opt = Adam([a, b], lr=0.1)
     a.grad = tamrin.ones_like(a).double()
     opt.step()
-    np.testing.assert_array_equal(b.data, before)
+    np.testing.assert_array_equal(b.numpy(), before)
     assert b not in opt.state and len(opt.state[a]) == 3
 
 
@@ -91,9 +91,9 @@ def test_zero_grad_sets_to_none_or_zero():
     a, b = tamrin_params()
     opt = SGD([a, b], lr=0.1)
     a.grad, b.grad = tamrin.ones_like(a), tamrin.ones_like(b)
-    grad_array = b.grad.data
+    grad_array = b.grad.numpy()
     opt.zero_grad(set_to_none=False)
-    assert b.grad.data is grad_array and not grad_array.any()
+    assert b.grad.numpy() is grad_array and not grad_array.any()
     opt.zero_grad()
     assert a.grad is None and b.grad is None
 
@@ -108,10 +108,10 @@ def test_closure_is_called_and_its_loss_returned():
         return loss
 
     opt = SGD([w], lr=0.1)
-    before = w.data.copy()
+    before = w.numpy().copy()
     loss = opt.step(closure)
     assert loss.item() == pytest.approx((before**2).sum())
-    np.testing.assert_allclose(w.data, 0.8 * before)
+    np.testing.assert_allclose(w.numpy(), 0.8 * before)
 
 
 def test_add_param_group_and_named_parameters():
@@ -174,12 +174,12 @@ def _nan_step(opt, params):
 def test_nan_gradient_raises_and_changes_nothing(cls, options):
     params = tamrin_params()
     opt = cls([("fc.weight", params[0]), ("fc.bias", params[1])], lr=0.1, **options)
-    before = [p.data.copy() for p in params]
+    before = [p.numpy().copy() for p in params]
     with pytest.raises(FloatingPointError, match=r"'fc.bias' \(index 1, group 0, shape \(4,\)"
                        r"\) contains NaN at step\(\) call 1"):
         _nan_step(opt, params)
     for p, b in zip(params, before):
-        np.testing.assert_array_equal(p.data, b)
+        np.testing.assert_array_equal(p.numpy(), b)
     assert not opt.state
 
 
@@ -187,16 +187,16 @@ def test_nan_gradient_skip_policy_skips_the_step():
     params = tamrin_params()
     opt = Adam(params, lr=0.1, nan_policy="skip")
     run_tamrin(opt, params, 2)
-    before = [p.data.copy() for p in params]
+    before = [p.numpy().copy() for p in params]
     with pytest.warns(RuntimeWarning, match="skipped"):
         _nan_step(opt, params)
     for p, b in zip(params, before):
-        np.testing.assert_array_equal(p.data, b)
+        np.testing.assert_array_equal(p.numpy(), b)
     assert opt.skipped_steps == 1 and opt.state[params[0]]["step"] == 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         run_tamrin(opt, params, 1)
-    assert np.isfinite(params[1].data).all() and opt.state[params[0]]["step"] == 3
+    assert np.isfinite(params[1].numpy()).all() and opt.state[params[0]]["step"] == 3
 
 
 def test_inf_gradient_is_reported_too():
@@ -241,7 +241,7 @@ def test_adam_bias_correction_switch_matches_reference(bias_correction):
     for g in grads:
         w.grad = tamrin.tensor([g], dtype=np.float64)
         opt.step()
-        got.append(w.data[0])
+        got.append(w.numpy()[0])
     want = _adam_reference(grads, 0.01, 0.8, 0.95, 1e-3, bias_correction)
     # the hand formula divides m̂ by √ŝ + ε; PyTorch's form puts ε beside √s/√(1−β₂ᵗ)
     # and scales by 1/(1−β₁ᵗ) outside: identical algebra, rounding apart
@@ -258,7 +258,7 @@ def test_adam_without_bias_correction_takes_small_first_steps():
         w = Parameter(tamrin.zeros(1, dtype=np.float64))
         w.grad = tamrin.tensor([1.0], dtype=np.float64)
         Adam([w], lr=0.1, bias_correction=bc).step()
-        steps[bc] = -w.data[0]
+        steps[bc] = -w.numpy()[0]
     assert steps[True] == pytest.approx(0.1, rel=1e-6)
     assert steps[False] == pytest.approx(0.1 * 0.1 / np.sqrt(0.001), rel=1e-4)
 

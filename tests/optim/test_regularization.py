@@ -73,32 +73,32 @@ def test_param_groups_patterns_and_switches():
 def test_param_groups_feed_an_optimizer_that_decays_only_weights():
     net = Net(np.random.default_rng(0))
     opt = SGD(param_groups(net, weight_decay=0.5), lr=0.1)
-    before = {n: p.data.copy() for n, p in net.named_parameters()}
+    before = {n: p.numpy().copy() for n, p in net.named_parameters()}
     for p in net.parameters():
         p.grad = tamrin.zeros_like(p)
     opt.step()  # zero gradient: only decay moves anything
-    np.testing.assert_allclose(net.fc.weight.data, before["fc.weight"] * 0.95)
-    np.testing.assert_array_equal(net.fc.bias.data, before["fc.bias"])
-    np.testing.assert_array_equal(net.norm.weight.data, before["norm.weight"])
+    np.testing.assert_allclose(net.fc.weight.numpy(), before["fc.weight"] * 0.95)
+    np.testing.assert_array_equal(net.fc.bias.numpy(), before["fc.bias"])
+    np.testing.assert_array_equal(net.norm.weight.numpy(), before["norm.weight"])
 
 
 def test_penalty_values_and_gradients():
     net = Net(np.random.default_rng(0))
     weights = [net.emb, net.fc.weight, net.head.weight]
     l2 = l2_penalty(net, lam=0.3)
-    assert l2.item() == pytest.approx(0.15 * sum((w.data**2).sum() for w in weights))
+    assert l2.item() == pytest.approx(0.15 * sum((w.numpy()**2).sum() for w in weights))
     l1 = l1_penalty(net, lam=0.3)
-    assert l1.item() == pytest.approx(0.3 * sum(np.abs(w.data).sum() for w in weights))
+    assert l1.item() == pytest.approx(0.3 * sum(np.abs(w.numpy()).sum() for w in weights))
     (l1 + l2).backward()
     for w in weights:
-        np.testing.assert_allclose(w.grad.data, 0.3 * np.sign(w.data) + 0.3 * w.data)
+        np.testing.assert_allclose(w.grad.numpy(), 0.3 * np.sign(w.numpy()) + 0.3 * w.numpy())
     assert net.fc.bias.grad is None and net.norm.weight.grad is None
 
 
 def test_penalty_over_explicit_parameters_includes_biases():
     net = Net(np.random.default_rng(0))
     total = l1_penalty([net.fc.bias], lam=2.0)
-    assert total.item() == pytest.approx(2.0 * np.abs(net.fc.bias.data).sum())
+    assert total.item() == pytest.approx(2.0 * np.abs(net.fc.bias.numpy()).sum())
     assert l2_penalty([]).item() == 0.0
 
 
@@ -119,7 +119,7 @@ def test_l2_penalty_in_the_loss_equals_sgd_weight_decay():
                 loss = loss + l2_penalty(model, lam=0.2)
             loss.backward()
             opt.step()
-        paths.append(np.concatenate([p.data.ravel() for p in model.parameters()]))
+        paths.append(np.concatenate([p.numpy().ravel() for p in model.parameters()]))
     np.testing.assert_allclose(paths[0], paths[1], rtol=1e-12)
 
 
@@ -129,7 +129,7 @@ def test_soft_threshold():
     np.testing.assert_array_equal(x, [-1.5, 0.0, 0.0, 0.0, 1.0])
     t = tamrin.tensor([3.0, -3.0])
     soft_threshold_(t, 1.0)
-    np.testing.assert_array_equal(t.data, [2.0, -2.0])
+    np.testing.assert_array_equal(t.numpy(), [2.0, -2.0])
     with pytest.raises(ValueError, match="threshold"):
         soft_threshold_(x, -1.0)
 
@@ -162,7 +162,7 @@ def _train(kind, steps=400):
             loss = loss + l1_penalty([w], lam=LAM)
         loss.backward()
         opt.step()
-        history.append(w.data[0].copy())
+        history.append(w.numpy()[0].copy())
     return np.array(history)
 
 

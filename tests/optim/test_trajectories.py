@@ -48,7 +48,7 @@ CASES = (
 
 
 def _torch_params():
-    return [torch.nn.Parameter(torch.from_numpy(p.data.copy())) for p in tamrin_params()]
+    return [torch.nn.Parameter(torch.from_numpy(p.numpy().copy())) for p in tamrin_params()]
 
 
 def _pair(name, lr, options):
@@ -106,10 +106,10 @@ def test_state_dict_moves_between_libraries(name, options):
     (opt2, ours2), (topt2, theirs2) = _pair(name, 0.01, options)
     with torch.no_grad():
         for t, p in zip(theirs2, ours):
-            t.copy_(torch.from_numpy(p.data))
+            t.copy_(torch.from_numpy(p.numpy()))
     topt2.load_state_dict(_to_torch_state(sd))
     for p, t in zip(ours2, theirs):
-        p.data[...] = t.detach().numpy()
+        p.numpy()[...] = t.detach().numpy()
     opt2.load_state_dict(_from_torch_state(topt.state_dict()))
 
     want = run_tamrin(opt, ours, 50)
@@ -134,5 +134,5 @@ def test_autograd_end_to_end_matches_torch():
         topt.zero_grad()
         ((torch.from_numpy(x) @ tw + tb - torch.from_numpy(y)) ** 2).mean().backward()
         topt.step()
-        np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-6, atol=1e-12,
+        np.testing.assert_allclose(w.numpy(), tw.detach().numpy(), rtol=1e-6, atol=1e-12,
                                    err_msg=f"step {step}")

@@ -21,7 +21,7 @@ def test_final_readout_is_the_state_after_the_last_real_token(cell, bidirectiona
     alone, _ = pad_sequences([[6, 7]])
     batch = model(tokens, lengths)
     assert batch.shape == (2, 5)
-    np.testing.assert_allclose(batch.data[1], model(alone).data[0], rtol=1e-12)
+    np.testing.assert_allclose(batch.numpy()[1], model(alone).numpy()[0], rtol=1e-12)
 
 
 def test_mean_readout_averages_per_step_softmax_over_real_steps():
@@ -29,10 +29,10 @@ def test_mean_readout_averages_per_step_softmax_over_real_steps():
     model = RNNClassifier(20, 6, 5, cell="gru", readout="mean").double()
     tokens, lengths = pad_sequences([[3, 4, 5], [6, 7]])
     out = model(tokens, lengths)
-    np.testing.assert_allclose(np.exp(out.data).sum(1), 1.0)  # log of a distribution
+    np.testing.assert_allclose(np.exp(out.numpy()).sum(1), 1.0)  # log of a distribution
     hidden, _ = model.rnn(model.embedding(tokens), lengths=lengths)
-    probs = F.softmax(model.fc(hidden), dim=-1).data
-    np.testing.assert_allclose(np.exp(out.data[1]), probs[1, :2].mean(0), rtol=1e-12)
+    probs = F.softmax(model.fc(hidden), dim=-1).numpy()
+    np.testing.assert_allclose(np.exp(out.numpy()[1]), probs[1, :2].mean(0), rtol=1e-12)
     tamrin.gradcheck(lambda w: _with_fc_weight(model, w)(tokens, lengths),
                      [model.fc.weight.detach()])
 
@@ -53,7 +53,7 @@ def _accuracy(model, seqs, labels):
     model.eval()
     with tamrin.no_grad():
         tokens, lengths = pad_sequences(seqs)
-        return float(np.mean(model(tokens, lengths).data.argmax(1) == labels))
+        return float(np.mean(model(tokens, lengths).numpy().argmax(1) == labels))
 
 
 def test_lstm_classifier_beats_the_majority_baseline(sentiment_data):
@@ -92,14 +92,14 @@ def test_word2vec_gradients_are_the_course_formulas():
     centre, context = 2, 5
     loss = F.cross_entropy(model(tamrin.tensor([centre])), tamrin.tensor([context]))
     loss.backward()
-    W, W_prime = model.in_embed.weight.data, model.out_embed.weight.data.T  # (V,N), (N,V)
+    W, W_prime = model.in_embed.weight.numpy(), model.out_embed.weight.numpy().T  # (V,N), (N,V)
     h = W[centre]
     u = W_prime.T @ h
     y_hat = np.exp(u - u.max()) / np.exp(u - u.max()).sum()
     err = y_hat - np.eye(7)[context]
-    np.testing.assert_allclose(model.out_embed.weight.grad.data.T, np.outer(h, err), rtol=1e-10)
+    np.testing.assert_allclose(model.out_embed.weight.grad.numpy().T, np.outer(h, err), rtol=1e-10)
     expected_w = np.outer(np.eye(7)[centre], W_prime @ err)
-    np.testing.assert_allclose(model.in_embed.weight.grad.data, expected_w, rtol=1e-10)
+    np.testing.assert_allclose(model.in_embed.weight.grad.numpy(), expected_w, rtol=1e-10)
     assert np.abs(expected_w).sum() > 0
 
 

@@ -52,11 +52,11 @@ def _compare(ours_out, ref_out, ours_leaves, ref_leaves, dtype, names):
     weights = [rng.standard_normal(o.shape).astype(dtype) for o in ours_out]
     for k, (o, r) in enumerate(zip(ours_out, ref_out)):
         assert o.shape == tuple(r.shape) and o.dtype == dtype
-        np.testing.assert_allclose(o.data, r.detach().numpy(), rtol, atol, err_msg=f"output {k}")
+        np.testing.assert_allclose(o.numpy(), r.detach().numpy(), rtol, atol, err_msg=f"output {k}")
     sum((o * tamrin.tensor(w)).sum() for o, w in zip(ours_out, weights)).backward()
     sum((r * torch.from_numpy(w)).sum() for r, w in zip(ref_out, weights)).backward()
     for name, a, b in zip(names, ours_leaves, ref_leaves):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol, atol,
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol, atol,
                                    err_msg=f"gradient of {name}")
 
 
@@ -113,7 +113,7 @@ def test_lengths_match_packed_sequences(mode, batch_first):
     names = ["input", *(f"hx{k}" for k in range(len(hs))), *dict(layer.named_parameters())]
     _compare(out, (ref_output, ref_state), [xs, *hs, *layer.parameters()],
              [xt, *ht, *ref.parameters()], dtype, names)
-    output = out[0].data if batch_first else out[0].data.swapaxes(0, 1)
+    output = out[0].numpy() if batch_first else out[0].numpy().swapaxes(0, 1)
     for seq, n in zip(output, lengths):
         assert np.all(seq[n:] == 0) and np.any(seq[n - 1] != 0)
 
@@ -187,7 +187,7 @@ def test_parameter_names_shapes_and_default_init(mode):
     assert ours == {k: tuple(v.shape) for k, v in ref.state_dict().items()}
     assert "weight_hh_l1_reverse" in ours
     bound = 1 / np.sqrt(50)
-    values = np.concatenate([p.data.ravel() for p in layer.parameters()])
+    values = np.concatenate([p.numpy().ravel() for p in layer.parameters()])
     assert values.dtype == np.float32 and np.abs(values).max() <= bound
     np.testing.assert_allclose(values.std(), bound / np.sqrt(3), rtol=0.05)  # U(−b, b)
 
@@ -199,7 +199,7 @@ def test_cell_default_init_is_torch_uniform(cell):
     assert {k: v.shape for k, v in ours.state_dict().items()} == \
         {k: tuple(v.shape) for k, v in getattr(torch.nn, cell)(I, 50).state_dict().items()}
     bound = 1 / np.sqrt(50)
-    values = np.concatenate([p.data.ravel() for p in ours.parameters()])
+    values = np.concatenate([p.numpy().ravel() for p in ours.parameters()])
     assert values.dtype == np.float32 and np.abs(values).max() <= bound
     np.testing.assert_allclose(values.std(), bound / np.sqrt(3), rtol=0.05)
 

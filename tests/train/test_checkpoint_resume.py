@@ -106,7 +106,7 @@ def test_early_stopping_waits_patience_epochs_and_restores_the_best_weights():
 
     class Keep(Callback):
         def on_epoch_end(self, run, logs):
-            weights.append({k: np.array(v.data) for k, v in run.model.state_dict().items()})
+            weights.append({k: np.array(v.numpy()) for k, v in run.model.state_dict().items()})
 
     stop = EarlyStopping(monitor="score", patience=2, restore_best_weights=True)
     history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),

@@ -68,7 +68,7 @@ def test_nan_loss_stops_with_epoch_and_step_and_leaves_weights_untouched():
             self.inner = model
 
         def forward(self, x):
-            before.update({k: np.array(v.data) for k, v in model.state_dict().items()})
+            before.update({k: np.array(v.numpy()) for k, v in model.state_dict().items()})
             return self.inner(x)
 
     spy = Spy()

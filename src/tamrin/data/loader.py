@@ -80,11 +80,20 @@ class DataLoader:
     ``drop_last=True`` drops the final batch when it is smaller than ``batch_size``.
     ``batch_size=None`` turns batching off, as in PyTorch: the loader yields one sample at a
     time (arrays converted to Tensors, no batch axis).
+
+    PyTorch's worker options (``num_workers``, ``pin_memory``, ``persistent_workers``,
+    ``prefetch_factor``, ``worker_init_fn``, ``timeout``, ``multiprocessing_context``) are
+    checked as PyTorch checks them and accepted, but the samples are always loaded in the
+    main process: the batches and their order are the same as with worker processes.
     """
 
     def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False,
                  drop_last: bool = False, collate_fn: Callable | None = None,
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: np.random.Generator | None = None, *, num_workers: int = 0,
+                 pin_memory: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable | None = None, multiprocessing_context: Any = None,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False) -> None:
+        _check_worker_options(num_workers, prefetch_factor, persistent_workers, timeout)
         if batch_size is None:
             if drop_last:
                 raise ValueError("DataLoader: batch_size=None option disables auto-batching "
@@ -119,3 +128,17 @@ class DataLoader:
         if self.batch_size is None:
             return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+
+def _check_worker_options(num_workers: int, prefetch_factor: int | None,
+                          persistent_workers: bool, timeout: float) -> None:
+    """PyTorch's checks of the worker options (which tamrin then does not need)."""
+    validation.integer(num_workers, "num_workers", "DataLoader", low=0)
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError("DataLoader: prefetch_factor option could only be specified in "
+                         "multiprocessing. let num_workers > 0 to enable multiprocessing, "
+                         "otherwise set prefetch_factor to None.")
+    if num_workers == 0 and persistent_workers:
+        raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+    if timeout < 0:
+        raise ValueError("DataLoader: timeout option should be non-negative")

@@ -14,18 +14,19 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.random import RandomState, check_random_state
 from tamrin.tensor import Tensor
 
 
 def _to_array(x: Any) -> np.ndarray:
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
+    return np.asarray(x._array if isinstance(x, Tensor) else x)
 
 
 def _take(x: Any, indices: np.ndarray) -> Any:
     """``x[indices]`` for arrays, Tensors and lists (returning the same kind)."""
     if isinstance(x, Tensor):
-        return Tensor(x.data[indices], dtype=x.dtype)
+        return as_tensor(x._array[indices], dtype=x.dtype)
     if isinstance(x, np.ndarray):
         return x[indices]
     return [x[i] for i in indices]

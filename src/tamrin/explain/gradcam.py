@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.grad_mode import enable_grad, no_grad
 from tamrin.nn.module import Module
 from tamrin.ops.interpolate import interpolate
@@ -39,9 +40,9 @@ def grad_cam_map(activations: np.ndarray, gradients: np.ndarray,
 def upsample_bilinear(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize (N, h, w) maps to (N, H, W) by bilinear interpolation (align_corners=False)."""
     with no_grad():
-        out = interpolate(Tensor(maps[:, None], dtype=maps.dtype), size=size, mode="bilinear",
+        out = interpolate(as_tensor(maps[:, None], dtype=maps.dtype), size=size, mode="bilinear",
                           align_corners=False)
-    return out.data[:, 0]
+    return out._array[:, 0]
 
 
 def normalize_maps(maps: np.ndarray) -> np.ndarray:
@@ -102,20 +103,20 @@ class GradCAM:
                          target_layer.register_full_backward_hook(self._keep_gradients)]
 
     def _keep_activations(self, module: Module, args: tuple, output: Tensor) -> None:
-        self.activations = output.data.copy()
+        self.activations = output._array.copy()
 
     def _keep_gradients(self, module: Module, grad_input: tuple, grad_output: tuple) -> None:
-        self.gradients = grad_output[0].data.copy()
+        self.gradients = grad_output[0]._array.copy()
 
     def __call__(self, input: Any, class_idx: int | Sequence[int] | None = None, *,
                  relu: bool = True, upsample: bool = True,
                  normalize: bool = True) -> np.ndarray:
         """The maps (N, H, W) for ``input`` (N, C, H, W); (N, h, w) if not ``upsample``."""
-        data = np.asarray(input.data if isinstance(input, Tensor) else input)
+        data = np.asarray(input._array if isinstance(input, Tensor) else input)
         if data.ndim != 4:
             raise ValueError(f"GradCAM: expected an input (N, C, H, W), got shape {data.shape}")
         self.activations = self.gradients = None
-        x = Tensor(data, dtype=data.dtype, requires_grad=True)
+        x = as_tensor(data, dtype=data.dtype).requires_grad_()
         with _parameters_frozen(self.model), enable_grad():
             logits = self.model(x)
             if self.activations is None:
@@ -124,9 +125,9 @@ class GradCAM:
             if logits.ndim != 2:
                 raise ValueError(f"GradCAM: the model must return logits (N, C), got shape "
                                  f"{logits.shape}")
-            self.class_idx = _classes(class_idx, logits.data)
+            self.class_idx = _classes(class_idx, logits._array)
             logits[np.arange(len(data)), self.class_idx].sum().backward()
-        self.logits = logits.data
+        self.logits = logits._array
         self.weights = self.gradients.mean(axis=(2, 3))
         maps = grad_cam_map(self.activations, self.gradients, relu)
         if upsample:

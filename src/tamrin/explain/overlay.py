@@ -9,7 +9,7 @@ import numpy as np
 
 def _as_display_image(image: Any) -> np.ndarray:
     """(H, W), (1, H, W), (3, H, W) or (H, W, 3) → (H, W) or (H, W, 3), scaled to [0, 1]."""
-    img = np.asarray(image.data if hasattr(image, "numpy") else image, dtype=np.float64)
+    img = np.asarray(image._array if hasattr(image, "numpy") else image, dtype=np.float64)
     if img.ndim == 3 and img.shape[0] in (1, 3):
         img = np.moveaxis(img, 0, -1)
     if img.ndim == 3 and img.shape[-1] == 1:

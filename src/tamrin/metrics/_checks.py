@@ -19,7 +19,7 @@ class UndefinedMetricWarning(UserWarning):
 
 
 def as_1d(y: Any, name: str) -> np.ndarray:
-    arr = np.asarray(y.data if isinstance(y, Tensor) else y)
+    arr = np.asarray(y._array if isinstance(y, Tensor) else y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr.ravel()
     if arr.ndim != 1:

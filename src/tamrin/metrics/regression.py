@@ -20,7 +20,7 @@ from tamrin.tensor import Tensor
 
 
 def _columns(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    t, p = (np.asarray(a.data if isinstance(a, Tensor) else a, dtype=np.float64)
+    t, p = (np.asarray(a._array if isinstance(a, Tensor) else a, dtype=np.float64)
             for a in (y_true, y_pred))
     if t.size == 0 or p.size == 0:
         raise ValueError("y_true and y_pred are empty: a metric needs at least one sample")

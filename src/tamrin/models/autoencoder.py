@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from tamrin import nn
+from tamrin.creation import as_tensor
 from tamrin.grad_mode import no_grad
 from tamrin.models.mlp import ACTIVATIONS
 from tamrin.tensor import Tensor
@@ -70,12 +71,12 @@ class AutoencoderBase(nn.Module):
     def reconstruction_error(self, x: Any) -> np.ndarray:
         """Per sample, the mean squared error (1/d) Σⱼ (x̂ⱼ − xⱼ)² over its d values, in
         eval mode without gradients (the training mode is restored after)."""
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
+        data = x._array if isinstance(x, Tensor) else np.asarray(x)
         was_training = self.training
         self.eval()
         try:
             with no_grad():
-                out = self(Tensor(data, dtype=data.dtype)).data
+                out = self(as_tensor(data, dtype=data.dtype))._array
         finally:
             self.train(was_training)
         return ((out - data) ** 2).reshape(len(data), -1).mean(axis=1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.models.autoencoder import AutoencoderBase
 from tamrin.random import default_generator
 from tamrin.tensor import Tensor
@@ -32,9 +33,9 @@ def corrupt(x: Tensor, noise: str = "gaussian", level: float = 0.1,
     drawn from tamrin's generator (or ``generator``)."""
     rng = generator or default_generator()
     if noise == "gaussian":
-        return x + Tensor(level * rng.standard_normal(x.shape), dtype=x.dtype)
+        return x + as_tensor(level * rng.standard_normal(x.shape), dtype=x.dtype)
     if noise == "mask":
-        return x * Tensor(rng.random(x.shape) >= level, dtype=x.dtype)
+        return x * as_tensor(rng.random(x.shape) >= level, dtype=x.dtype)
     raise ValueError(f"corrupt: noise must be one of {NOISES}, got {noise!r}")
 
 

@@ -65,7 +65,7 @@ class RNNClassifier(Module):
         batch, steps = output.shape[:2]
         if lengths is None:
             lengths = np.full(batch, steps)
-        lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+        lengths = np.asarray(lengths._array if isinstance(lengths, Tensor) else lengths)
         real = (np.arange(steps)[None, :] < lengths[:, None]) / lengths[:, None]
         probs = softmax(self.fc(output), dim=-1)  # (B, T, C)
         weights = Tensor._make(real[:, :, None].astype(probs.dtype))

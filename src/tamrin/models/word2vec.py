@@ -37,7 +37,7 @@ class Word2Vec(Module):
     @property
     def vectors(self) -> np.ndarray:
         """The word vectors: the rows of W (V, N)."""
-        return self.in_embed.weight.data
+        return self.in_embed.weight._array
 
     def most_similar(self, word: int, k: int = 5) -> list[tuple[int, float]]:
         """The ``k`` words whose vectors have the largest cosine similarity with ``word``'s

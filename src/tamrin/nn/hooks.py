@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.grad_mode import is_grad_enabled
 from tamrin.tensor import Tensor
 
 
-class BackwardHookIdentity(Function):
+class BackwardHookIdentity(ArrayFunction):
     """y = x for every input (one output each).   Backward: dL/dx = on_grads(dL/dy)."""
 
     @staticmethod
@@ -54,7 +54,7 @@ def _replace(values: tuple, positions: list[int], new: tuple) -> tuple:
 
 
 def _as_array(g: Any) -> np.ndarray | None:
-    return g.data if isinstance(g, Tensor) else g
+    return g._array if isinstance(g, Tensor) else g
 
 
 class BackwardHook:
@@ -74,7 +74,7 @@ class BackwardHook:
         if not positions or not is_grad_enabled():
             return args
         self.input_positions = positions
-        self.constant_inputs = [(i, a.data) for i, a in enumerate(args)
+        self.constant_inputs = [(i, a._array) for i, a in enumerate(args)
                                 if isinstance(a, Tensor) and i not in positions]
         new = BackwardHookIdentity.apply(*(args[i] for i in positions),
                                          on_grads=self._on_input_grads)

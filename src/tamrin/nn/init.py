@@ -1,5 +1,9 @@
 """Initialisers (``tamrin.nn.init``): fill a tensor in place, as ``torch.nn.init``.
 
+Any tensor may be filled — a Parameter, a ``.data``, a plain tensor: the write happens under
+``no_grad()`` (as PyTorch's), so a leaf that requires grad is allowed, and its version
+counter is bumped like any in-place change.
+
 Every random draw comes from the library generator (``tamrin.manual_seed``). For a weight
 of shape (out, in, *kernel), fan_in = in·Πkernel and fan_out = out·Πkernel (the receptive
 field counts: a 3×3 conv kernel with 16 input channels has fan_in 144). The variance of each
@@ -14,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.grad_mode import no_grad
+from tamrin.ops import inplace
 from tamrin.random import default_generator
 from tamrin.tensor import Tensor
 
@@ -67,24 +73,20 @@ def _empty(tensor: Tensor, op: str) -> bool:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    tensor.data[...] = values
-    return tensor
-
-
-def _dtype(tensor: Tensor) -> np.dtype:
-    return np.float64 if tensor.dtype == np.float64 else np.float32
+    with no_grad():
+        return inplace.copy_(tensor, values)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """U(a, b): mean (a + b)/2, variance (b − a)²/12."""
-    u = default_generator().random(tensor.shape, dtype=_dtype(tensor))
-    return _fill(tensor, u * (b - a) + a)
+    with no_grad():
+        return inplace.uniform_(tensor, a, b)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """N(mean, std²)."""
-    z = default_generator().standard_normal(tensor.shape, dtype=_dtype(tensor))
-    return _fill(tensor, z * std + mean)
+    with no_grad():
+        return inplace.normal_(tensor, mean, std)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

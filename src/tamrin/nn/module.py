@@ -15,8 +15,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tamrin.device import check as check_device
+from tamrin.grad_mode import no_grad
 from tamrin.nn.hooks import BackwardHook
 from tamrin.nn.parameter import Parameter
+from tamrin.ops.convert import parse_to
 from tamrin.tensor import Tensor
 
 
@@ -287,19 +290,22 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Module:
-        """Convert floating-point parameters and buffers to ``dtype`` (devices: CPU only)."""
-        dtype = kwargs.get("dtype", dtype)
-        if dtype is None or isinstance(dtype, str) and dtype in ("cpu", "cuda"):
-            if dtype == "cuda":
-                raise RuntimeError("to: tamrin runs on the CPU only")
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           memory_format: Any = None) -> Module:
+        """Convert floating-point parameters and buffers (and their gradients) to a dtype, in
+        place: ``to(torch.float64)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``.
+        Devices: the CPU only (``tamrin.device``)."""
+        dtype = parse_to(args, dtype, device, f"{type(self).__name__}.to")
+        if dtype is None:
             return self
-        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
+                            f"desired dtype={dtype}")
         for t in [*self.parameters(), *self.buffers()]:
-            if t.data.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
+            if t._array.dtype.kind == "f":
+                t._array = t._array.astype(dtype)
                 if t.grad is not None:
-                    t.grad.data = t.grad.data.astype(dtype)
+                    t.grad._array = t.grad._array.astype(dtype)
         return self
 
     def float(self) -> Module:
@@ -309,6 +315,12 @@ class Module:
         return self.to(np.float64)
 
     def cpu(self) -> Module:
+        """The module itself: its tensors are on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Always an error: tamrin has no CUDA backend."""
+        check_device("cuda", f"{type(self).__name__}.cuda")
         return self
 
     # ---- state dicts --------------------------------------------------------------------
@@ -337,8 +349,9 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 value = _to_array(state_dict[key])
-                if value.shape != target.data.shape:
-                    mismatched.append(f"{key}: checkpoint {value.shape}, model {target.data.shape}")
+                if value.shape != target._array.shape:
+                    mismatched.append(f"{key}: checkpoint {value.shape}, "
+                                      f"model {target._array.shape}")
         problems = mismatched + ([f"missing keys {missing}"] if strict and missing else []) + (
             [f"unexpected keys {unexpected}"] if strict and unexpected else [])
         if problems:
@@ -346,9 +359,10 @@ class Module:
                 f"load_state_dict: the state dict does not match {type(self).__name__}:\n  "
                 + "\n  ".join(problems)
             )
-        for key, target in own.items():
-            if key in state_dict:
-                target.data[...] = _to_array(state_dict[key]).astype(target.data.dtype)
+        with no_grad():
+            for key, target in own.items():
+                if key in state_dict:
+                    target.copy_(_to_array(state_dict[key]))
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing -----------------------------------------------------------------------
@@ -371,7 +385,7 @@ def _indent(text: str) -> str:
 
 def _to_array(value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach()
     return np.asarray(value)

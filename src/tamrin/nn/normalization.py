@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import from_numpy
 from tamrin.nn import init
 from tamrin.nn.module import Module
 from tamrin.nn.parameter import Parameter
@@ -44,9 +45,9 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         _register_affine(self, (num_features,), dtype, affine, bias)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
+            self.register_buffer("running_mean", from_numpy(np.zeros(num_features, dtype)))
+            self.register_buffer("running_var", from_numpy(np.ones(num_features, dtype)))
+            self.register_buffer("num_batches_tracked", from_numpy(np.array(0, np.int64)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -55,7 +56,7 @@ class _BatchNorm(Module):
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked.data[...] = 0
+            self.num_batches_tracked._array[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -71,9 +72,9 @@ class _BatchNorm(Module):
                              f"{tuple(input.shape)}")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._array += 1
             if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked._array)
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
         return batch_norm(input, self.running_mean if track else None,

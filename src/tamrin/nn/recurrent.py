@@ -55,7 +55,7 @@ def _step_masks(lengths: Any, steps: int, batch: int, dtype: np.dtype) -> np.nda
     """(T, B, 1) mask of real steps (1) and padding (0); None when nothing is padded."""
     if lengths is None:
         return None
-    lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    lengths = np.asarray(lengths._array if isinstance(lengths, Tensor) else lengths)
     if lengths.shape != (batch,) or lengths.dtype.kind not in "iu":
         raise ValueError(f"lengths: expected {batch} integer lengths (one per sequence), "
                          f"got shape {lengths.shape} of dtype {lengths.dtype}")
@@ -160,7 +160,7 @@ class RNNBase(Module):
                        masks: np.ndarray | None) -> tuple[Tensor, State]:
         """One layer in one direction over all T steps: (outputs (T, B, H), final state)."""
         w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
-        w_hh_t = np.ascontiguousarray(w_hh.data.T)  # once per sequence, for BLAS
+        w_hh_t = np.ascontiguousarray(w_hh._array.T)  # once per sequence, for BLAS
         steps = x.shape[0]
         h_prev: list[np.ndarray] | None = None
         if self.additive_recurrence:
@@ -168,14 +168,14 @@ class RNNBase(Module):
                 b_ih, b_hh = b_ih + b_hh, None
             h_prev = [None] * steps  # type: ignore[list-item]
             xw = split_steps(_project(x, w_ih, b_ih), w_hh, h_prev)
-            step_w_hh = w_hh.data  # a constant for the steps: split_steps owns ∂W_hh
+            step_w_hh = w_hh._array  # a constant for the steps: split_steps owns ∂W_hh
         else:
             xw, step_w_hh = unbind(_project(x, w_ih, b_ih)), w_hh
         outputs: list[Tensor] = [None] * steps  # type: ignore[list-item]
         for t in (reversed(range(steps)) if direction else range(steps)):
             mask = None if masks is None else masks[t]
             if h_prev is not None:
-                h_prev[t] = state[0].data
+                h_prev[t] = state[0]._array
             state = self._step(xw[t], state, step_w_hh, b_hh, mask, w_hh_t)
             outputs[t] = state[0]
         return stack(outputs), state

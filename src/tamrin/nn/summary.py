@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tamrin import validation
+from tamrin.creation import from_numpy
 from tamrin.grad_mode import no_grad
 from tamrin.nn.module import Module
 from tamrin.nn.spec import format_shape, plan
@@ -123,7 +124,7 @@ def summary(model: Module, input_shape: Sequence[int]) -> ModelSummary:
     dtype = next((p.dtype for p in model.parameters()), np.dtype(np.float32))
     try:
         with no_grad():
-            model(Tensor(np.zeros((1, *input_shape), dtype=dtype)))
+            model(from_numpy(np.zeros((1, *input_shape), dtype=dtype)))
     except MemoryError:
         raise ValueError(f"summary: the forward pass on a {format_shape(input_shape)} input "
                          "needs more memory than there is") from None

@@ -17,7 +17,7 @@ def constant_like(x: Any, like: Any) -> np.ndarray:
     float scalar with an integer tensor gives the default float dtype (as PyTorch).
     """
     if isinstance(x, (bool, int, float)) and isinstance(like, Tensor):
-        dtype = like.data.dtype
+        dtype = like._array.dtype
         if isinstance(x, float) and dtype.kind != "f":
             dtype = DEFAULT_FLOAT
         elif isinstance(x, int) and not isinstance(x, bool) and dtype.kind == "b":
@@ -47,7 +47,7 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
 
 def _cast_constant(x: Any, dtype: np.dtype) -> Any:
     """An integer operand as ``dtype`` (integer tensors never require grad)."""
-    return Tensor._make(x.data.astype(dtype)) if isinstance(x, Tensor) else x.astype(dtype)
+    return Tensor._make(x._array.astype(dtype)) if isinstance(x, Tensor) else x.astype(dtype)
 
 
 def broadcasting(name: str, ufunc: Callable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -75,3 +75,13 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
             )
         out.append(d % ndim if ndim else 0)
     return tuple(out) if ndim else ()
+
+
+def dim_aliases(dim: Any, keepdim: bool, axis: Any, keepdims: bool | None,
+                op: str) -> tuple[Any, bool]:
+    """``dim``/``keepdim`` from PyTorch's NumPy-style aliases ``axis=`` and ``keepdims=``."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: received both dim and its alias axis; give one")
+        dim = axis
+    return dim, keepdim if keepdims is None else bool(keepdims)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -24,7 +24,7 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
-class Sigmoid(Function):
+class Sigmoid(ArrayFunction):
     """σ(x) = 1 / (1 + e^(−x)).   Backward: dσ/dx = σ(x)·(1 − σ(x))  (at most 1/4)."""
 
     @staticmethod
@@ -39,7 +39,7 @@ class Sigmoid(Function):
         return g * out * (1.0 - out)
 
 
-class Tanh(Function):
+class Tanh(ArrayFunction):
     """tanh(x).   Backward: d tanh/dx = 1 − tanh²(x)  (at most 1)."""
 
     @staticmethod
@@ -54,7 +54,7 @@ class Tanh(Function):
         return g * (1.0 - out * out)
 
 
-class ReLU(Function):
+class ReLU(ArrayFunction):
     """ReLU(x) = max(x, 0).   Backward: 1 where x > 0, else 0 (a unit stuck at 0 is dead)."""
 
     @staticmethod
@@ -69,7 +69,7 @@ class ReLU(Function):
         return g * (out > 0)
 
 
-class LeakyReLU(Function):
+class LeakyReLU(ArrayFunction):
     """LeakyReLU(x) = x if x > 0 else s·x.   Backward: 1 if x > 0 else s (never exactly 0)."""
 
     @staticmethod
@@ -84,7 +84,7 @@ class LeakyReLU(Function):
         return np.where(x > 0, g, g * np.asarray(ctx.slope, g.dtype))
 
 
-class ELU(Function):
+class ELU(ArrayFunction):
     """ELU(x) = x if x > 0 else α(eˣ − 1).   Backward: 1 if x > 0 else α·eˣ = ELU(x) + α."""
 
     @staticmethod
@@ -102,7 +102,7 @@ class ELU(Function):
         return g * d * np.asarray(ctx.scale, g.dtype) if ctx.scale != 1.0 else g * d
 
 
-class Softplus(Function):
+class Softplus(ArrayFunction):
     """softplus(x) = (1/β)·ln(1 + e^(βx)), linear where βx > threshold.
 
     Backward: σ(βx) (and 1 in the linear region).

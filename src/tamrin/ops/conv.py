@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops.im2col import Pads, col2im, out_size, pad2d, windows
 from tamrin.tensor import Tensor
 
@@ -138,7 +138,7 @@ def _channel_sum(g: np.ndarray) -> np.ndarray:
 
 # ---- the ops ------------------------------------------------------------------------------
 
-class Conv2d(Function):
+class Conv2d(ArrayFunction):
     """O(b,f,i,j) = bias(f) + Σ_c Σ_k Σ_l w(f,c,k,l)·x(b,c,S·i+D·k,S·j+D·l)  (x padded).
 
     Backward (see the module docstring): dW = dO·colsᵀ, dX = col2im(Wᵀ·dO), dbias = Σ dO.
@@ -167,7 +167,7 @@ class Conv2d(Function):
         return dx, dw, db
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2d(ArrayFunction):
     """The adjoint of Conv2d: each input pixel x(b,f,i,j) scatters w(f,c,·,·)·x(b,f,i,j)
     onto the output window at (S·i, S·j):
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.random import default_generator
 from tamrin.tensor import Tensor
 
 
-class Dropout(Function):
+class Dropout(ArrayFunction):
     """y = x·m with m = Bernoulli(1 − p)/(1 − p), drawn once per element of ``mask_shape``
     (a mask of shape (N, C, 1, 1) drops whole channels).   Backward: ∂L/∂x = ∂L/∂y·m."""
 

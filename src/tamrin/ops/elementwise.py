@@ -1,4 +1,5 @@
-"""Element-wise arithmetic and maths: + − × ÷ **, exp, log, sqrt, abs, sin, cos, clamp …
+"""Element-wise arithmetic and maths: + − × ÷ **, exp, log, sqrt, abs, sin, cos, sinh, cosh,
+clamp …
 
 Each backward is the derivative of the scalar formula, multiplied element-wise by the
 incoming gradient; broadcasting is undone by the engine (``tensor.sum_to_shape``).
@@ -10,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops._operands import binary_operands, broadcasting
 from tamrin.tensor import DEFAULT_FLOAT, Tensor
 
 
-class Add(Function):
+class Add(ArrayFunction):
     """z = a + b.   Backward: ∂z/∂a = 1, ∂z/∂b = 1."""
 
     @staticmethod
@@ -27,7 +28,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(ArrayFunction):
     """z = a − b.   Backward: ∂z/∂a = 1, ∂z/∂b = −1."""
 
     @staticmethod
@@ -39,12 +40,13 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(ArrayFunction):
     """z = a · b.   Backward: ∂z/∂a = b, ∂z/∂b = a."""
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # as PyTorch
         return broadcasting("mul", np.multiply, a, b)
 
     @staticmethod
@@ -54,7 +56,7 @@ class Mul(Function):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-class Div(Function):
+class Div(ArrayFunction):
     """z = a / b.   Backward: ∂z/∂a = 1/b, ∂z/∂b = −a/b² = −z/b."""
 
     @staticmethod
@@ -62,7 +64,7 @@ class Div(Function):
         if a.dtype.kind != "f":  # true division of integers (both sides are integers here)
             a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
         out = broadcasting("div", np.divide, a, b)
-        ctx.save_for_backward(b, out)
+        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
@@ -74,7 +76,7 @@ class Div(Function):
         return ga, gb
 
 
-class PowScalar(Function):
+class PowScalar(ArrayFunction):
     """z = aᵖ for a constant exponent p.   Backward: ∂z/∂a = p·aᵖ⁻¹."""
 
     @staticmethod
@@ -92,7 +94,7 @@ class PowScalar(Function):
         return g * p * np.power(a, np.asarray(p - 1, dtype=a.dtype))
 
 
-class Pow(Function):
+class Pow(ArrayFunction):
     """z = aᵇ with both sides tensors.
 
     Backward: ∂z/∂a = b·aᵇ⁻¹,  ∂z/∂b = aᵇ·ln a (taken as 0 where a = 0 and b ≥ 0, as PyTorch).
@@ -117,7 +119,7 @@ class Pow(Function):
         return ga, gb
 
 
-class Neg(Function):
+class Neg(ArrayFunction):
     """z = −a.   Backward: ∂z/∂a = −1."""
 
     @staticmethod
@@ -129,7 +131,7 @@ class Neg(Function):
         return -g
 
 
-class Exp(Function):
+class Exp(ArrayFunction):
     """z = eᵃ.   Backward: ∂z/∂a = eᵃ = z."""
 
     @staticmethod
@@ -144,7 +146,7 @@ class Exp(Function):
         return g * out
 
 
-class Log(Function):
+class Log(ArrayFunction):
     """z = ln a.   Backward: ∂z/∂a = 1/a."""
 
     @staticmethod
@@ -160,7 +162,7 @@ class Log(Function):
             return g / a
 
 
-class Sqrt(Function):
+class Sqrt(ArrayFunction):
     """z = √a.   Backward: ∂z/∂a = 1/(2√a) = 1/(2z)."""
 
     @staticmethod
@@ -177,7 +179,7 @@ class Sqrt(Function):
             return g / (2 * out)
 
 
-class Abs(Function):
+class Abs(ArrayFunction):
     """z = |a|.   Backward: ∂z/∂a = sign(a) (0 at a = 0, as PyTorch)."""
 
     @staticmethod
@@ -191,7 +193,7 @@ class Abs(Function):
         return g * np.sign(a)
 
 
-class Sin(Function):
+class Sin(ArrayFunction):
     """z = sin a.   Backward: ∂z/∂a = cos a."""
 
     @staticmethod
@@ -205,7 +207,7 @@ class Sin(Function):
         return g * np.cos(a)
 
 
-class Cos(Function):
+class Cos(ArrayFunction):
     """z = cos a.   Backward: ∂z/∂a = −sin a."""
 
     @staticmethod
@@ -219,7 +221,35 @@ class Cos(Function):
         return -g * np.sin(a)
 
 
-class Clamp(Function):
+class Sinh(ArrayFunction):
+    """z = sinh a = (eᵃ − e⁻ᵃ)/2.   Backward: ∂z/∂a = cosh a."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        return np.sinh(a)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (a,) = ctx.saved_arrays
+        return g * np.cosh(a)
+
+
+class Cosh(ArrayFunction):
+    """z = cosh a = (eᵃ + e⁻ᵃ)/2.   Backward: ∂z/∂a = sinh a."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        return np.cosh(a)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (a,) = ctx.saved_arrays
+        return g * np.sinh(a)
+
+
+class Clamp(ArrayFunction):
     """z = min(max(a, lo), hi).   Backward: 1 where lo ≤ a ≤ hi, else 0 (as PyTorch)."""
 
     @staticmethod
@@ -239,7 +269,7 @@ class Clamp(Function):
         return g * inside
 
 
-class Maximum(Function):
+class Maximum(ArrayFunction):
     """z = max(a, b) element-wise.   Backward: the larger side gets g; a tie splits it g/2."""
 
     @staticmethod
@@ -253,7 +283,7 @@ class Maximum(Function):
         return _split_by_winner(g, a > b, a == b, ctx.needs_input_grad)
 
 
-class Minimum(Function):
+class Minimum(ArrayFunction):
     """z = min(a, b) element-wise.   Backward: the smaller side gets g; a tie splits it g/2."""
 
     @staticmethod
@@ -275,7 +305,7 @@ def _split_by_winner(g: np.ndarray, a_wins: np.ndarray, tie: np.ndarray,
     return ga, gb
 
 
-class Where(Function):
+class Where(ArrayFunction):
     """z = a where cond else b.   Backward: ∂z/∂a = cond, ∂z/∂b = ¬cond."""
 
     @staticmethod
@@ -299,7 +329,7 @@ class Where(Function):
         return None, ga, gb
 
 
-class Cast(Function):
+class Cast(ArrayFunction):
     """z = a converted to another dtype.   Backward: the gradient converted back."""
 
     @staticmethod
@@ -311,7 +341,7 @@ class Cast(Function):
         return g  # the engine casts a gradient to its input's dtype
 
 
-class Clone(Function):
+class Clone(ArrayFunction):
     """z = a copied to new memory.   Backward: ∂z/∂a = 1."""
 
     @staticmethod
@@ -323,16 +353,35 @@ class Clone(Function):
         return g
 
 
+class Overwrite(ArrayFunction):
+    """z = src, broadcast to a's shape and converted to a's dtype (what ``a.copy_(src)``
+    leaves in a).   Backward: ∂z/∂a = 0, ∂z/∂src = 1 (summed back over broadcasting)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, src: np.ndarray) -> np.ndarray:
+        out = np.empty_like(a)
+        try:
+            out[...] = src
+        except ValueError:
+            raise RuntimeError(f"copy_: the source of shape {np.shape(src)} cannot be "
+                               f"broadcast to the tensor's shape {a.shape}") from None
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        return None, g
+
+
 # ---- the functions users call ---------------------------------------------------------
 
-def add(a: Any, b: Any) -> Tensor:
-    """a + b (broadcasting)."""
-    return Add.apply(*binary_operands(a, b))
+def add(a: Any, b: Any, *, alpha: float = 1) -> Tensor:
+    """a + alpha·b (broadcasting)."""
+    return Add.apply(*binary_operands(a, b if alpha == 1 else mul(b, alpha)))
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """a − b (broadcasting)."""
-    return Sub.apply(*binary_operands(a, b))
+def sub(a: Any, b: Any, *, alpha: float = 1) -> Tensor:
+    """a − alpha·b (broadcasting)."""
+    return Sub.apply(*binary_operands(a, b if alpha == 1 else mul(b, alpha)))
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -387,11 +436,24 @@ def cos(a: Tensor) -> Tensor:
     return Cos.apply(a)
 
 
+def sinh(a: Tensor) -> Tensor:
+    """sinh a element-wise."""
+    return Sinh.apply(a)
+
+
+def cosh(a: Tensor) -> Tensor:
+    """cosh a element-wise."""
+    return Cosh.apply(a)
+
+
 def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """Limit every element to [min, max] (either bound may be None)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp.apply(a, lo=min, hi=max)
+
+
+clip = clamp
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -406,20 +468,30 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Choose ``a`` where ``condition`` is true, else ``b`` (broadcasting)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._array if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary_operands(a, b)
     return Where.apply(cond, a, b)
 
 
+def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
+    """``a`` with ``value`` where ``mask`` is true (broadcasting the mask)."""
+    return where(mask, value, a)
+
+
+def overwrite(a: Tensor, src: Any) -> Tensor:
+    """``src`` broadcast to ``a``'s shape in ``a``'s dtype: the out-of-place ``copy_``."""
+    return Overwrite.apply(a, src)
+
+
 def to_dtype(a: Tensor, dtype: Any) -> Tensor:
     """``a`` converted to ``dtype`` (differentiable between floating dtypes)."""
     dtype = np.dtype(dtype)
-    if a.data.dtype == dtype:
+    if a._array.dtype == dtype:
         return a
     if dtype.kind != "f":
-        return Tensor._make(a.data.astype(dtype))
+        return Tensor._make(a._array.astype(dtype))
     return Cast.apply(a, dtype=dtype)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 
-class Embedding(Function):
+class Embedding(ArrayFunction):
     """y[…] = W[idx[…]]: each index selects a row of W (V, D); y has shape idx.shape + (D,).
 
     Same as one_hot(idx)·W, so ∂L/∂W = one_hot(idx)ᵀ·∂L/∂y: the gradient rows are added
@@ -35,7 +35,7 @@ class Embedding(Function):
 
 def _index_array(name: str, indices: Tensor | np.ndarray, n: int) -> np.ndarray:
     """The indices as an integer array, checked to lie in [0, n)."""
-    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    idx = indices._array if isinstance(indices, Tensor) else np.asarray(indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{name}: indices must be integers (int64), got dtype {idx.dtype}")
     if idx.size and (idx.min() < 0 or idx.max() >= n):
@@ -61,7 +61,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
     ``num_classes=-1`` takes max(tensor) + 1, as PyTorch.
     """
-    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    idx = tensor._array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if num_classes < 0:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     idx = _index_array("one_hot", idx, num_classes)

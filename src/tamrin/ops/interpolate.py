@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 
-class Resample2d(Function):
+class Resample2d(ArrayFunction):
     """O = A_H · x · A_Wᵀ over the last two axes.   Backward: dX = A_Hᵀ · dO · A_W."""
 
     @staticmethod

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 
-class Linear(Function):
+class Linear(ArrayFunction):
     """y = x·Wᵀ + b, for x of shape (*, in), W (out, in), b (out,).
 
     Backward, with G = ∂L/∂y flattened to (M, out) and X to (M, in):
@@ -26,7 +26,8 @@ class Linear(Function):
         out = np.matmul(x, weight.T)
         if bias is not None:
             out += bias
-        ctx.save_for_backward(x, weight)
+        need_x, need_w, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)  # as PyTorch
         return out
 
     @staticmethod

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops.activation import stable_sigmoid
+from tamrin.ops.elementwise import to_dtype
 from tamrin.ops.reduction import mean
 from tamrin.ops.reduction import sum as total
 from tamrin.ops.shape import squeeze, unsqueeze
@@ -25,7 +26,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 # ---- regression losses: a function of the difference d = x − y ---------------------------
 
-class DifferenceLoss(Function):
+class DifferenceLoss(ArrayFunction):
     """ℓ = f(x − y) element-wise.   Backward: ∂ℓ/∂x = f′(d), ∂ℓ/∂y = −f′(d).
 
     Subclasses give ``value(d, **params)`` = f(d) and ``slope(d, **params)`` = f′(d).
@@ -108,7 +109,7 @@ class SmoothL1Error(DifferenceLoss):
 LOG_FLOOR = -100.0  # PyTorch clamps ln p at −100 so that p = 0 gives a finite loss
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(ArrayFunction):
     """ℓ = −w·[y·ln p + (1 − y)·ln(1 − p)] for probabilities p (logs floored at −100).
 
     ∂ℓ/∂p = w·(p − y)/(p(1 − p)) — huge where a sigmoid saturated (use the logits version);
@@ -136,7 +137,7 @@ class BinaryCrossEntropy(Function):
         return gp, gy, None
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(ArrayFunction):
     """BCE of p = σ(z), from the logit z (stable):  with l = 1 + (pos_weight − 1)·y,
 
     ℓ = w·[(1 − y)·z + l·softplus(−z)],  softplus(−z) = ln(1 + e^(−|z|)) + max(−z, 0).
@@ -213,7 +214,7 @@ def _unreduce(g: np.ndarray, reduction: str, denominator: np.ndarray) -> np.ndar
     return np.asarray(scale)[..., None]
 
 
-class CrossEntropy(Function):
+class CrossEntropy(ArrayFunction):
     """Softmax cross-entropy from logits z, fused with a stable log-softmax:
 
     ℓₙ = −Σ_c q_{n,c}·ln ŷ_{n,c},   ln ŷ = z − max z − ln Σ e^(z − max z),
@@ -260,7 +261,7 @@ class CrossEntropy(Function):
         return gz, gt, None
 
 
-class NLL(Function):
+class NLL(ArrayFunction):
     """Negative log-likelihood of log-probabilities x:  ℓₙ = −w_{yₙ}·x_{n,yₙ}.
 
     Backward: ∂ℓₙ/∂x_{n,c} = −w_{yₙ} if c = yₙ else 0. 'mean' divides by Σₙ w_{yₙ}.
@@ -295,20 +296,26 @@ def _reduced(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _as_operand(x: Any, like: Tensor) -> Tensor | np.ndarray:
-    """A target given as a Tensor stays one (it may need a gradient); else an array."""
-    return x if isinstance(x, Tensor) else np.asarray(x, dtype=like.dtype)
+    """A target given as a Tensor stays one (it may need a gradient), an integer or bool one
+    promoted to the input's dtype (as PyTorch's type promotion); anything else an array."""
+    if isinstance(x, Tensor):
+        return x if x.dtype.kind == "f" else to_dtype(x, like.dtype)
+    return np.asarray(x, dtype=like.dtype)
 
 
-def _check_pair(name: str, input: Tensor, target: Any) -> None:
+def _check_pair(name: str, input: Tensor, target: Any, floating: bool = False) -> None:
+    """Shapes must be equal; the target must hold numbers — floating point ones where PyTorch
+    requires them (``floating``: the binary cross-entropies)."""
     if tuple(np.shape(target)) != tuple(input.shape):
         raise ValueError(
             f"{name}: target shape {tuple(np.shape(target))} does not match input shape "
             f"{tuple(input.shape)}; they must be equal (e.g. reshape an (N,) target for an "
             "(N, 1) output — broadcasting them would silently compare every pair)"
         )
-    if np.asarray(getattr(target, "data", target)).dtype.kind != "f":
+    dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
+    if dtype.kind not in ("f" if floating else "fiub"):
         raise TypeError(f"{name}: target must be floating point (like the input), got dtype "
-                        f"{np.asarray(getattr(target, 'data', target)).dtype}")
+                        f"{dtype}")
 
 
 def _difference_loss(name: str, op: type[DifferenceLoss], input: Tensor, target: Any,
@@ -354,8 +361,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities ``input`` ∈ [0, 1] against targets ∈ [0, 1]."""
     check_reduction("binary_cross_entropy", reduction)
-    _check_pair("binary_cross_entropy", input, target)
-    if input.numel() and (input.data.min() < 0 or input.data.max() > 1):
+    _check_pair("binary_cross_entropy", input, target, floating=True)
+    if input.numel() and (input._array.min() < 0 or input._array.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and "
                          "1 (they are probabilities; for logits use "
                          "binary_cross_entropy_with_logits)")
@@ -368,7 +375,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid + binary cross-entropy fused (stable for any logit)."""
     check_reduction("binary_cross_entropy_with_logits", reduction)
-    _check_pair("binary_cross_entropy_with_logits", input, target)
+    _check_pair("binary_cross_entropy_with_logits", input, target, floating=True)
     loss = BinaryCrossEntropyWithLogits.apply(
         input, _as_operand(target, input), _constant(weight, input),
         _constant(pos_weight, input))

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 
@@ -49,7 +49,7 @@ def _affine_grads(ctx: Context, g: np.ndarray, x_hat: np.ndarray,
     return gw, gb
 
 
-class BatchNorm(Function):
+class BatchNorm(ArrayFunction):
     """Batch normalisation over every axis but the channel axis 1.
 
     Training: μ, σ² are this batch's (per channel), y = γ·(x − μ)/√(σ² + ε) + β, and the
@@ -112,7 +112,7 @@ def _update_running(running_mean: np.ndarray, running_var: np.ndarray, mean: np.
     running_var += (m * count / (count - 1)) * var.reshape(running_var.shape)
 
 
-class LayerNorm(Function):
+class LayerNorm(ArrayFunction):
     """Layer normalisation over the trailing axes (one group per sample and position).
 
     y = γ·(x − μ)/√(σ² + ε) + β with μ, σ² over the last ``len(γ.shape)`` axes; γ, β have the
@@ -179,4 +179,4 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
 
 
 def _data(t: Tensor | None) -> np.ndarray | None:
-    return None if t is None else t.data
+    return None if t is None else t._array

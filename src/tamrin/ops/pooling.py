@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops.conv import pair
 from tamrin.ops.im2col import Pads, crop, offsets, out_size, pad2d, windows
 from tamrin.ops.interpolate import Resample2d, adaptive_average_matrix
@@ -69,7 +69,7 @@ def _window_grad(parts: Callable[[int, int], np.ndarray], x_shape: tuple[int, ..
     return crop(dxp, pads, (h, w), 2) if any(pads) else dxp
 
 
-class MaxPool2d(Function):
+class MaxPool2d(ArrayFunction):
     """O(b,c,i,j) = max_{k,l} x(b,c,S·i+D·k−P, S·j+D·l−P)   (padding is −∞; NaN wins).
 
     Backward: the gradient goes to the argmax of each window only,
@@ -109,7 +109,7 @@ class MaxPool2d(Function):
                             out.shape[2:], g.dtype)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(ArrayFunction):
     """O(b,c,i,j) = (1/n(i,j)) Σ_{k,l} x(b,c,S·i+k−P, S·j+l−P)   (padding is 0).
 
     n(i,j) is the window's size clipped to the padded input (count_include_pad, the

@@ -36,7 +36,7 @@ import functools
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 
@@ -77,7 +77,7 @@ def _weight_grads(ctx: Context, d: np.ndarray, h: np.ndarray) -> tuple:
     return (d.T @ h if need_w else None), (d.sum(axis=0) if need_b else None)
 
 
-class RNNStep(Function):
+class RNNStep(ArrayFunction):
     """Elman step h′ = f(xw + h·W_hhᵀ + b_hh), f = tanh or ReLU.
 
     Backward with δ = g ⊙ f′ (tanh: 1 − h′², ReLU: [h′ > 0]):
@@ -105,7 +105,7 @@ class RNNStep(Function):
         return d, dh, dw, db
 
 
-class LSTMStep(Function):
+class LSTMStep(ArrayFunction):
     """LSTM step (PyTorch's gate order i, f, g, o):
 
         [a_i, a_f, a_g, a_o] = xw + h·W_hhᵀ + b_hh
@@ -152,7 +152,7 @@ class LSTMStep(Function):
         return d, dh, dc * f + carry_c, dw, db
 
 
-class GRUStep(Function):
+class GRUStep(ArrayFunction):
     """GRU step (PyTorch's gate order r, z, n; b_hn stays inside the reset gate):
 
         [x_r, x_z, x_n] = xw,   [h_r, h_z, h_n] = h·W_hhᵀ + b_hh
@@ -220,7 +220,7 @@ def _blocks(gates: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
     return tuple(gates[:, j:j + n] for j in range(0, gates.shape[1], n))
 
 
-class SplitSteps(Function):
+class SplitSteps(ArrayFunction):
     """Split xw (T, …) into its T steps (views) and own W_hh's gradient for the sequence.
 
     Forward: the slices xw[0], xw[1], … (W_hh is not used). Backward: D = stack(∂xwₜ) and
@@ -242,7 +242,7 @@ class SplitSteps(Function):
         return d, d.reshape(-1, d.shape[-1]).T @ h_prev.reshape(-1, h_prev.shape[-1])
 
 
-class Unbind(Function):
+class Unbind(ArrayFunction):
     """Split a (T, …) tensor into its T slices (views).   Backward: stack the T gradients."""
 
     @staticmethod

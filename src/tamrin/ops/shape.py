@@ -1,4 +1,5 @@
-"""Shape and indexing ops: reshape, permute, expand, indexing, cat, stack, pad.
+"""Shape and indexing ops: reshape, permute, expand, indexing, index_put, gather, scatter,
+cat, stack, pad.
 
 None of these changes a value, only where it sits, so each backward moves the gradient
 back to where the value came from: reshape back, permute by the inverse permutation, sum
@@ -12,13 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops._operands import normalize_dims
 from tamrin.tensor import Tensor
 
 
-class Reshape(Function):
+class Reshape(ArrayFunction):
     """Same elements, new shape.   Backward: reshape the gradient to the old shape."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, shape: tuple) -> np.ndarray:
@@ -36,8 +39,10 @@ class Reshape(Function):
         return g.reshape(ctx.shape)
 
 
-class Permute(Function):
+class Permute(ArrayFunction):
     """Reorder the axes.   Backward: permute the gradient by the inverse permutation."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, dims: tuple) -> np.ndarray:
@@ -49,8 +54,10 @@ class Permute(Function):
         return g.transpose(np.argsort(ctx.dims))
 
 
-class Expand(Function):
+class Expand(ArrayFunction):
     """Broadcast size-1 axes to a larger size (a view).   Backward: sum over them."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, shape: tuple) -> np.ndarray:
@@ -73,17 +80,22 @@ def _is_basic_index(index: Any) -> bool:
     return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in items)
 
 
-class GetItem(Function):
+class GetItem(ArrayFunction):
     """z = a[index].   Backward: scatter g into zeros at the indexed positions, *adding*
     where an integer-array index picks the same element twice."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, index: Any) -> np.ndarray:
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         try:
-            return a[index]
+            out = a[index]
         except IndexError as e:
             raise IndexError(f"index: {e} (tensor shape {a.shape})") from None
+        if type(out) is not np.ndarray:  # a[i, j] of every axis: a 0-d view, not a scalar
+            out = a[(*index, ...) if isinstance(index, tuple) else (index, ...)]
+        return out
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
@@ -95,7 +107,91 @@ class GetItem(Function):
         return grad
 
 
-class Cat(Function):
+class IndexPut(ArrayFunction):
+    """z = a with z[index] = v (what ``a[index] = v`` leaves in a).
+
+    Backward: ∂z/∂a = 1 outside the indexed positions and 0 inside (they were
+    overwritten); ∂z/∂v = g[index], summed back over v's broadcasting by the engine.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, v: np.ndarray, index: Any) -> np.ndarray:
+        ctx.index = index
+        out = a.copy()
+        try:
+            out[index] = v
+        except IndexError as e:
+            raise IndexError(f"index: {e} (tensor shape {a.shape})") from None
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        need_a, need_v = ctx.needs_input_grad
+        ga = gv = None
+        if need_a:
+            ga = g.copy()
+            ga[ctx.index] = 0
+        if need_v:
+            gv = g[ctx.index]
+        return ga, gv
+
+
+def _along(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
+    """The NumPy index that picks, for each position p of ``index``, the element whose
+    coordinate along ``axis`` is index[p] and whose other coordinates are p's."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[axis] = index
+    return tuple(grids)
+
+
+class Gather(ArrayFunction):
+    """z[p] = a[p with its coordinate along dim replaced by index[p]].
+
+    Backward: ∂L/∂a = g scatter-*added* to the gathered positions (an element gathered
+    twice gets both gradients).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, index: np.ndarray, axis: int) -> np.ndarray:
+        ctx.shape, ctx.where = a.shape, _along(index, axis)
+        return a[ctx.where]
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(grad, ctx.where, g)
+        return grad, None
+
+
+class Scatter(ArrayFunction):
+    """z = a, then z[p with its coordinate along dim replaced by index[p]] = src[p].
+
+    Backward: ∂z/∂a = 1 except at the written positions (0); ∂z/∂src = g at the written
+    positions (src's elements beyond index's shape are unused: 0).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, index: np.ndarray, src: np.ndarray,
+                axis: int) -> np.ndarray:
+        ctx.where = _along(index, axis)
+        ctx.src_shape, ctx.used = np.shape(src), tuple(slice(0, n) for n in index.shape)
+        out = a.copy()
+        out[ctx.where] = src[ctx.used] if np.ndim(src) else src
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        _, _, need_src = ctx.needs_input_grad
+        ga = g.copy()
+        ga[ctx.where] = 0
+        gsrc = None
+        if need_src:
+            gsrc = np.zeros(ctx.src_shape, dtype=g.dtype)
+            gsrc[ctx.used] = g[ctx.where]
+        return ga, None, gsrc
+
+
+class Cat(ArrayFunction):
     """Join tensors along an existing axis.   Backward: split g back into the pieces."""
 
     @staticmethod
@@ -115,7 +211,7 @@ class Cat(Function):
         return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
 
 
-class Stack(Function):
+class Stack(ArrayFunction):
     """Join tensors along a new axis.   Backward: take each slice of g along that axis."""
 
     @staticmethod
@@ -133,7 +229,7 @@ class Stack(Function):
         return tuple(np.moveaxis(g, ctx.axis, 0))
 
 
-class Pad(Function):
+class Pad(ArrayFunction):
     """Constant padding, PyTorch's ``pad`` order (last dim first: left, right, top, …).
 
     Backward: the gradient of the kept region, i.e. g with the padding sliced off.
@@ -218,12 +314,12 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
     return Expand.apply(a, shape=shape)
 
 
-def _index_arrays(index: Any) -> Any:
+def index_arrays(index: Any) -> Any:
     """Replace Tensors inside an index by their arrays."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._array
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._array if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
         return np.asarray(index)
     return index
@@ -231,7 +327,49 @@ def _index_arrays(index: Any) -> Any:
 
 def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]``: basic slicing, integer arrays and boolean masks."""
-    return GetItem.apply(a, index=_index_arrays(index))
+    return GetItem.apply(a, index=index_arrays(index))
+
+
+def index_put(a: Tensor, index: Any, value: Any) -> Tensor:
+    """A copy of ``a`` with ``a[index] = value`` (the out-of-place ``a[index] = value``)."""
+    return IndexPut.apply(a, _value_like(value, a), index=index_arrays(index))
+
+
+def _value_like(value: Any, a: Tensor) -> Any:
+    """A value to write into ``a``: a Tensor as it is, anything else as an array of a's dtype."""
+    return value if isinstance(value, Tensor) else np.asarray(value, dtype=a.dtype)
+
+
+def _checked_index(name: str, index: Any, a: Tensor, axis: int) -> np.ndarray:
+    idx = index._array if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim == 0 and a.ndim == 1:  # one position of a vector
+        idx = idx.reshape(1)
+    if idx.dtype.kind not in "iu" or idx.ndim != a.ndim:
+        raise RuntimeError(f"{name}: index must be an int64 tensor with as many dimensions as "
+                           f"the input ({a.ndim}), got dtype {idx.dtype} shape {idx.shape}")
+    n = a.shape[axis]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"{name}: index {int(idx.max())} is out of bounds for dimension "
+                         f"{axis} with size {n}")
+    return idx
+
+
+def gather(input: Tensor, dim: int, index: Any) -> Tensor:
+    """out[p] = input[p with coordinate ``dim`` replaced by index[p]] (``torch.gather``)."""
+    (axis,) = normalize_dims(dim, input.ndim, "gather")
+    return Gather.apply(input, _checked_index("gather", index, input, axis), axis=axis)
+
+
+def scatter(input: Tensor, dim: int, index: Any, src: Any = None, *,
+            value: Any = None) -> Tensor:
+    """A copy of ``input`` with input[p with coordinate ``dim`` replaced by index[p]] =
+    src[p] (or ``value``) — ``torch.scatter``; the inverse of ``gather``."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give exactly one of src (a tensor or number) and value")
+    (axis,) = normalize_dims(dim, input.ndim, "scatter")
+    idx = _checked_index("scatter", index, input, axis)
+    return Scatter.apply(input, idx, _value_like(value if src is None else src, input),
+                         axis=axis)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -280,3 +418,24 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into ``chunks`` nearly equal pieces along ``dim``."""
     (axis,) = normalize_dims(dim, a.ndim, "chunk")
     return split(a, -(-a.shape[axis] // chunks), dim)
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors: output i holds tensor i's values along its own
+    axis, repeated along the others. ``indexing='ij'`` (matrix order, the default) gives
+    shape (len₀, len₁, …); ``'xy'`` (Cartesian) swaps the first two axes."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if any(t.ndim > 1 for t in tensors):
+        raise RuntimeError("meshgrid: expects 0-D or 1-D tensors, got shapes "
+                           f"{[tuple(t.shape) for t in tensors]}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(axes) >= 2:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for t, axis in zip(tensors, axes):
+        shape[axis] = t.numel()
+    return tuple(expand(reshape(t, [-1 if i == axis else 1 for i in range(len(axes))]), shape)
+                 for t, axis in zip(tensors, axes))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tamrin.autograd import Context, Function
+from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops._operands import normalize_dims
 from tamrin.tensor import Tensor
 
@@ -15,7 +15,7 @@ def stable_log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-class Softmax(Function):
+class Softmax(ArrayFunction):
     """ŷᵢ = e^(xᵢ) / Σⱼ e^(xⱼ).
 
     Jacobian ∂ŷᵢ/∂xⱼ = ŷᵢ(δᵢⱼ − ŷⱼ), so the backward is ∂L/∂xⱼ = ŷⱼ(gⱼ − Σᵢ gᵢŷᵢ).
@@ -35,7 +35,7 @@ class Softmax(Function):
         return out * (g - np.sum(g * out, axis=ctx.axis, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(ArrayFunction):
     """zᵢ = xᵢ − ln Σⱼ e^(xⱼ).   Backward: ∂L/∂xⱼ = gⱼ − softmax(x)ⱼ · Σᵢ gᵢ."""
 
     @staticmethod

@@ -33,9 +33,9 @@ class Adagrad(Optimizer):
                 group: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = np.full_like(p._array, group["initial_accumulator_value"])
         state["step"] += 1
-        g = coupled_gradient(grad, p.data, group)
+        g = coupled_gradient(grad, p._array, group)
         lr_t = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += g * g
-        p.data -= lr_t * (g / (np.sqrt(state["sum"]) + group["eps"]))
+        p._array -= lr_t * (g / (np.sqrt(state["sum"]) + group["eps"]))

@@ -42,18 +42,18 @@ class Adam(Optimizer):
                 group: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p._array)
+            state["exp_avg_sq"] = np.zeros_like(p._array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["max_exp_avg_sq"] = np.zeros_like(p._array)
         state["step"] += 1
         t = state["step"]
         lr, (beta1, beta2) = group["lr"], group["betas"]
         if group["decoupled_weight_decay"]:
-            p.data *= 1 - lr * group["weight_decay"]
+            p._array *= 1 - lr * group["weight_decay"]
             g = -grad if group["maximize"] else grad
         else:
-            g = coupled_gradient(grad, p.data, group)
+            g = coupled_gradient(grad, p._array, group)
         m, s = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (g - m)
         s *= beta2
@@ -66,7 +66,7 @@ class Adam(Optimizer):
         else:
             step_size = lr
             denom = np.sqrt(s) + group["eps"]
-        p.data -= step_size * (m / denom)
+        p._array -= step_size * (m / denom)
 
 
 class AdamW(Adam):

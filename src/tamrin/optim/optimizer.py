@@ -3,7 +3,7 @@
 An optimiser holds ``param_groups`` — a list of dicts, each with its ``params`` and its own
 options (``lr``, ``weight_decay`` …; missing options are filled from the defaults) — and a
 ``state`` dict keyed by parameter (moment estimates, step counts). ``step()`` updates every
-parameter that has a gradient, in place on ``p.data`` (the Parameter and its array stay the
+parameter that has a gradient, in place on its array (the Parameter and its array stay the
 same objects, so models and other code keep their references); a parameter without a
 gradient is skipped. A group with ``lr=0`` is frozen: its state still advances as in
 PyTorch, but every update is multiplied by 0, so its weights stay bit-for-bit the same.
@@ -32,6 +32,7 @@ import numpy as np
 from tamrin import validation
 from tamrin.grad_mode import enable_grad
 from tamrin.tensor import Tensor
+from tamrin.versions import bump
 
 NAN_POLICIES = ("raise", "skip")
 
@@ -180,12 +181,13 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self._update(p, p.grad.data, self.state[p], group)
+                    self._update(p, p.grad._array, self.state[p], group)
+                    bump(p)  # an in-place change of p, as any other
         return loss
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
-        """Update ``p.data`` in place from ``grad``; ``state`` is p's (initially empty) state."""
+        """Update ``p._array`` in place from ``grad``; ``state`` is p's (initially empty) state."""
         raise NotImplementedError(f"{type(self).__name__} must define _update()")
 
     def _gradients_finite(self) -> bool:
@@ -194,9 +196,9 @@ class Optimizer:
         for g, group in enumerate(self.param_groups):
             names = group.get("param_names")
             for i, p in enumerate(group["params"]):
-                if p.grad is not None and not np.isfinite(p.grad.data).all():
+                if p.grad is not None and not np.isfinite(p.grad._array).all():
                     label = f"{names[i]!r} " if names else ""
-                    kind = "NaN" if np.isnan(p.grad.data).any() else "Inf"
+                    kind = "NaN" if np.isnan(p.grad._array).any() else "Inf"
                     where = (f"{type(self).__name__}.step: the gradient of parameter {label}"
                              f"(index {index + i}, group {g}, shape {p.shape}) contains {kind} "
                              f"at step() call {self._step_calls}")

@@ -97,7 +97,7 @@ def soft_threshold_(x: Tensor | np.ndarray, threshold: float) -> Tensor | np.nda
     """
     if threshold < 0:
         raise ValueError(f"soft_threshold_: threshold must be >= 0, got {threshold!r}")
-    a = x.data if isinstance(x, Tensor) else x
+    a = x._array if isinstance(x, Tensor) else x
     shrunk = np.maximum(np.abs(a) - threshold, 0)
     a[...] = np.sign(a) * shrunk
     return x

@@ -34,13 +34,13 @@ class RMSprop(Optimizer):
                 group: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.data)
+            state["square_avg"] = np.zeros_like(p._array)
             if group["momentum"] > 0:
-                state["momentum_buffer"] = np.zeros_like(p.data)
+                state["momentum_buffer"] = np.zeros_like(p._array)
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(p.data)
+                state["grad_avg"] = np.zeros_like(p._array)
         state["step"] += 1
-        g = coupled_gradient(grad, p.data, group)
+        g = coupled_gradient(grad, p._array, group)
         alpha = group["alpha"]
         square_avg = state["square_avg"]
         square_avg *= alpha
@@ -56,6 +56,6 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
             buf += g / avg
-            p.data -= group["lr"] * buf
+            p._array -= group["lr"] * buf
         else:
-            p.data -= group["lr"] * (g / avg)
+            p._array -= group["lr"] * (g / avg)

@@ -40,7 +40,7 @@ class SGD(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
-        d = coupled_gradient(grad, p.data, group)
+        d = coupled_gradient(grad, p._array, group)
         momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
@@ -50,6 +50,6 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - group["dampening"]) * d
             d = d + momentum * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * d
+        p._array -= group["lr"] * d
         if group["l1"] != 0:
-            soft_threshold_(p.data, group["lr"] * group["l1"])
+            soft_threshold_(p._array, group["lr"] * group["l1"])

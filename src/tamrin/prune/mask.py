@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.grad_mode import no_grad
 from tamrin.nn.module import Module
 from tamrin.nn.parameter import Parameter
@@ -68,20 +69,20 @@ def source(module: Module, name: str) -> Parameter:
 def current_mask(module: Module, name: str) -> np.ndarray:
     """The mask of ``module.<name>`` (all ones if it is not pruned)."""
     if is_pruned_tensor(module, name):
-        return module._buffers[name + "_mask"].data
-    return np.ones_like(source(module, name).data)
+        return module._buffers[name + "_mask"]._array
+    return np.ones_like(source(module, name)._array)
 
 
 def effective(module: Module, name: str) -> np.ndarray:
     """The values the module computes with: ``<name>_orig ⊙ <name>_mask`` (or ``<name>``)."""
-    return source(module, name).data * current_mask(module, name)
+    return source(module, name)._array * current_mask(module, name)
 
 
 def custom_from_mask(module: Module, name: str, mask: Any) -> Module:
     """Prune ``module.<name>`` with ``mask`` (1 keeps, 0 prunes), combined with any mask it
     already has by multiplication. Returns the module."""
     param = source(module, name)
-    new = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    new = np.asarray(mask._array if isinstance(mask, Tensor) else mask)
     if new.shape != param.shape:
         raise ValueError(f"prune: the mask for {type(module).__name__}.{name} has shape "
                          f"{new.shape}, the parameter {param.shape}")
@@ -89,10 +90,10 @@ def custom_from_mask(module: Module, name: str, mask: Any) -> Module:
     if not is_pruned_tensor(module, name):
         module.register_parameter(name + "_orig", param)
         delattr(module, name)
-        module.register_buffer(name + "_mask", Tensor(combined, dtype=param.dtype))
+        module.register_buffer(name + "_mask", as_tensor(combined, dtype=param.dtype))
         module.register_forward_pre_hook(ApplyMask(name))
     else:
-        module._buffers[name + "_mask"].data[...] = combined
+        module._buffers[name + "_mask"]._array[...] = combined
     with no_grad():
         setattr(module, name, masked(module, name))
     return module
@@ -111,7 +112,7 @@ def remove(module: Module, name: str) -> Module:
         raise ValueError(f"prune.remove: parameter {name!r} of {type(module).__name__} has "
                          "to be pruned before pruning can be removed")
     param = module._parameters.pop(name + "_orig")
-    param.data = param.data * module._buffers.pop(name + "_mask").data
+    param._array = param._array * module._buffers.pop(name + "_mask")._array
     del module._forward_pre_hooks[key]
     delattr(module, name)
     module.register_parameter(name, param)

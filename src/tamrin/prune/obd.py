@@ -37,7 +37,7 @@ from tamrin.prune.select import ParamRef, parameters_to_prune
 def _exact_diagonal(objective: Objective, param: Parameter, mask: np.ndarray,
                     eps: float) -> np.ndarray:
     """hₖₖ by central differences of ∂L/∂wₖ, weight by weight (0 where pruned)."""
-    flat, diag = param.data.reshape(-1), np.zeros(param.data.size)
+    flat, diag = param._array.reshape(-1), np.zeros(param._array.size)
     for k in np.flatnonzero(mask):
         kept = flat[k]
         flat[k] = kept + eps
@@ -53,19 +53,19 @@ def _hutchinson_diagonal(objective: Objective, params: list[Parameter], n_probes
                          eps: float, rng: np.random.Generator) -> list[np.ndarray]:
     """(1/S) Σₛ z ⊙ Hz over S Rademacher probes z shared by all ``params``."""
     sums = [np.zeros(p.shape) for p in params]
-    kept = [p.data.copy() for p in params]
+    kept = [p._array.copy() for p in params]
     for _ in range(n_probes):
         probes = [rng.choice([-1.0, 1.0], size=p.shape) for p in params]
         for p, w, z in zip(params, kept, probes):
-            p.data[...] = w + eps * z
+            p._array[...] = w + eps * z
         g_plus = objective.gradients(params)
         for p, w, z in zip(params, kept, probes):
-            p.data[...] = w - eps * z
+            p._array[...] = w - eps * z
         g_minus = objective.gradients(params)
         for s, z, gp, gm in zip(sums, probes, g_plus, g_minus):
             s += z * (gp - gm) / (2 * eps)
     for p, w in zip(params, kept):
-        p.data[...] = w
+        p._array[...] = w
     return [s / n_probes for s in sums]
 
 
@@ -81,7 +81,7 @@ def hessian_diagonal(model: Module, loss_fn: Callable, data: Any,
     params = [source(twin, name) for twin, (_, name) in zip(twins, refs)]
     masks = [current_mask(*ref) for ref in refs]
     diag: dict[ParamRef, np.ndarray] = {}
-    large = [i for i, p in enumerate(params) if p.data.size > exact_max]
+    large = [i for i, p in enumerate(params) if p._array.size > exact_max]
     for i, ref in enumerate(refs):
         if i not in large:
             diag[ref] = _exact_diagonal(objective, params[i], masks[i], eps)

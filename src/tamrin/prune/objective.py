@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.grad_mode import enable_grad, no_grad
 from tamrin.nn.module import Module
 from tamrin.tensor import Tensor
@@ -21,9 +22,9 @@ from tamrin.tensor import Tensor
 
 def _as_tensor(value: Any, dtype: Any = None) -> Any:
     if isinstance(value, np.ndarray):
-        value = Tensor(value, dtype=value.dtype)
-    if dtype is not None and isinstance(value, Tensor) and value.data.dtype.kind == "f":
-        value = Tensor(value.data, dtype=dtype)
+        value = as_tensor(value, dtype=value.dtype)
+    if dtype is not None and isinstance(value, Tensor) and value._array.dtype.kind == "f":
+        value = as_tensor(value._array, dtype=dtype)
     return value
 
 
@@ -78,7 +79,7 @@ class Objective:
         try:
             with evaluation(self.model), enable_grad():
                 self._loss().backward()
-            return [np.zeros_like(t.data) if t.grad is None else t.grad.data for t in tensors]
+            return [np.zeros_like(t._array) if t.grad is None else t.grad._array for t in tensors]
         finally:
             for p, grad in saved:
                 p.grad = grad

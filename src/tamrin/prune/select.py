@@ -87,7 +87,7 @@ def _scores_for(ref: ParamRef, importance_scores: Mapping | None) -> np.ndarray:
     if ref not in importance_scores:
         raise KeyError(f"prune: no importance score for {type(module).__name__}.{name}")
     value = importance_scores[ref]
-    scores = value.data if isinstance(value, Tensor) else np.asarray(value)
+    scores = value._array if isinstance(value, Tensor) else np.asarray(value)
     if scores.shape != source(module, name).shape:
         raise ValueError(f"prune: the scores of {type(module).__name__}.{name} have shape "
                          f"{scores.shape}, the parameter {source(module, name).shape}")

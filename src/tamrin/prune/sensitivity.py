@@ -36,7 +36,7 @@ def loss_change_scores(model: Module, loss_fn: Callable, data: Any,
     base = objective.value()
     scores = {}
     for ref in refs:
-        flat, delta = source(*ref).data.reshape(-1), np.zeros(source(*ref).data.size)
+        flat, delta = source(*ref)._array.reshape(-1), np.zeros(source(*ref)._array.size)
         for k in np.flatnonzero(current_mask(*ref)):
             kept = flat[k]
             flat[k] = 0

@@ -98,7 +98,7 @@ class EarlyStopping(Callback):
         if self.tracker.update(logs, run.epoch):
             self.wait = 0
             if self.restore_best_weights:
-                self.best_weights = {k: np.array(v.data)
+                self.best_weights = {k: np.array(v._array)
                                      for k, v in run.model.state_dict().items()}
             return
         self.wait += 1

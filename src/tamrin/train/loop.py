@@ -108,8 +108,8 @@ class _Accumulator:
         self.count = 0
 
     def add(self, out: Tensor, y: Any, loss: float | None) -> None:
-        y_arr = np.asarray(y.data if isinstance(y, Tensor) else y)
-        self.outputs.append(np.array(out.data))
+        y_arr = np.asarray(y._array if isinstance(y, Tensor) else y)
+        self.outputs.append(np.array(out._array))
         self.targets.append(y_arr)
         if loss is not None:
             self.loss_sum += loss * len(y_arr)
@@ -249,7 +249,7 @@ def fit(model: Module, loss_fn: Callable[[Tensor, Tensor], Tensor], optimizer: A
 def _batches(data: Any, batch_size: int) -> Iterable[Any]:
     """Input batches from a loader (first item of each batch) or an array/Tensor."""
     if isinstance(data, (np.ndarray, Tensor)):
-        arr = data.data if isinstance(data, Tensor) else np.asarray(data)
+        arr = data._array if isinstance(data, Tensor) else np.asarray(data)
         for start in range(0, len(arr), batch_size):
             yield from_numpy(arr[start:start + batch_size])
         return
@@ -291,5 +291,5 @@ def predict(model: Module, data: Any, batch_size: int = 256) -> np.ndarray:
     """The model's outputs for every sample of ``data`` (a loader, or an array/Tensor
     split into batches of ``batch_size``), in eval mode, concatenated."""
     with _EvalMode(model):
-        outputs = [np.array(model(x).data) for x in _batches(data, batch_size)]
+        outputs = [np.array(model(x)._array) for x in _batches(data, batch_size)]
     return np.concatenate(outputs)

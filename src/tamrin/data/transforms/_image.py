@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.tensor import Tensor
 
 
@@ -17,7 +18,7 @@ def as_batch(x: Any) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
     and kind (ndarray or Tensor).
     """
     is_tensor = isinstance(x, Tensor)
-    arr = np.asarray(x.data if is_tensor else x)
+    arr = np.asarray(x._array if is_tensor else x)
     if arr.ndim not in (2, 3, 4):
         raise ValueError(f"image transforms take H×W, C×H×W or N×C×H×W arrays, got shape "
                          f"{arr.shape}")
@@ -26,7 +27,7 @@ def as_batch(x: Any) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
 
     def restore(out: np.ndarray) -> Any:
         out = out.reshape(out.shape[4 - ndim:])
-        return Tensor(out, dtype=out.dtype) if is_tensor else out
+        return as_tensor(out, dtype=out.dtype) if is_tensor else out
 
     return batch, restore
 

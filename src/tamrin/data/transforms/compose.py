@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.tensor import Tensor
 
 
@@ -33,7 +34,7 @@ class ToTensor:
     """
 
     def __call__(self, image: Any) -> Tensor:
-        arr = np.asarray(image.data if isinstance(image, Tensor) else image)
+        arr = np.asarray(image._array if isinstance(image, Tensor) else image)
         if arr.ndim == 2:
             arr = arr[None]
         elif arr.ndim == 3:
@@ -42,7 +43,7 @@ class ToTensor:
             raise ValueError(f"ToTensor: expected an H×W or H×W×C image, got shape {arr.shape}")
         out = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else \
             arr.astype(np.float32)
-        return Tensor(np.ascontiguousarray(out))
+        return as_tensor(np.ascontiguousarray(out))
 
     def __repr__(self) -> str:
         return "ToTensor()"

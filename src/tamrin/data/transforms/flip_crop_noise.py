@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from tamrin.creation import as_tensor
 from tamrin.data.transforms._image import as_batch, pair
 from tamrin.random import default_generator
 from tamrin.tensor import Tensor
@@ -128,7 +129,7 @@ class GaussianNoise:
 
     def __call__(self, x: Any) -> Any:
         is_tensor = isinstance(x, Tensor)
-        arr = np.asarray(x.data if is_tensor else x)
+        arr = np.asarray(x._array if is_tensor else x)
         if arr.dtype.kind != "f":
             raise TypeError(f"GaussianNoise: expects float data, got dtype {arr.dtype}; "
                             "convert it first (e.g. ToTensor)")
@@ -136,7 +137,7 @@ class GaussianNoise:
         out = (arr + noise).astype(arr.dtype)
         if self.clip:
             out = np.clip(out, 0.0, 1.0)
-        return Tensor(out, dtype=out.dtype) if is_tensor else out
+        return as_tensor(out, dtype=out.dtype) if is_tensor else out
 
     def __repr__(self) -> str:
         return f"GaussianNoise(mean={self.mean}, sigma={self.sigma}, clip={self.clip})"

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.tensor import Tensor
 
 
@@ -41,7 +42,7 @@ class _AffineScaler:
 
     def fit(self, X: Any) -> _AffineScaler:
         """Learn the statistics from ``X`` (the training data only)."""
-        arr = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64)
+        arr = np.asarray(X._array if isinstance(X, Tensor) else X, dtype=np.float64)
         self._stats(arr)
         return self
 
@@ -51,10 +52,10 @@ class _AffineScaler:
             raise RuntimeError(f"{type(self).__name__}: call fit(X_train) first (the "
                                "statistics must come from the training data only)")
         is_tensor = isinstance(X, Tensor)
-        arr = np.asarray(X.data if is_tensor else X)
+        arr = np.asarray(X._array if is_tensor else X)
         dtype = arr.dtype if arr.dtype.kind == "f" else np.float32
         out = ((arr - self.shift) * self.factor + self.offset).astype(dtype)
-        return Tensor(out, dtype=dtype) if is_tensor else out
+        return as_tensor(out, dtype=dtype) if is_tensor else out
 
     transform = __call__
 

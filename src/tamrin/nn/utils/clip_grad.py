@@ -7,12 +7,13 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tamrin.creation import as_tensor
 from tamrin.tensor import Tensor
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    return [p.grad.data for p in params if p.grad is not None]
+    return [p.grad._array for p in params if p.grad is not None]
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -37,7 +38,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     coef = min(max_norm / (float(total) + 1e-6), 1.0)
     for g in grads:
         g *= coef
-    return Tensor(total, dtype=total.dtype)
+    return as_tensor(total, dtype=total.dtype)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

@@ -1,0 +1,178 @@
+"""ArrayFunction and Context: how an operation of the library records itself in the graph.
+
+An op is a subclass of ``ArrayFunction`` with two static methods on raw ndarrays::
+
+    forward(ctx, *arrays, **params) -> ndarray (or a tuple of ndarrays)
+    backward(ctx, grad_out)         -> one gradient per input (None where not needed)
+
+``ArrayFunction.apply`` unwraps the Tensors, runs ``forward``, and — when gradients are
+being recorded and some input requires them — keeps the ``Context`` as the graph node of
+the result, with the versions of its inputs and outputs (``tamrin.versions``). The
+backward pass (``Tensor.backward``) later calls ``backward`` with dL/d(output) and sums
+what it returns back to each input's shape (undoing broadcasting in one place).
+
+An op whose output may be a view of its first input (reshape, basic slicing, transpose …)
+sets ``is_view = True``: when NumPy did return a view, the output shares the input's version
+counter, so an in-place write through either is seen by the checks of both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tamrin.grad_mode import STATE
+from tamrin.tensor import Tensor
+from tamrin.versions import WRITES, recorded_parents
+
+
+class Context:
+    """A node of the graph: the op, its inputs, and what forward saved for backward.
+
+    ``needs_input_grad[i]`` tells backward whether input ``i`` wants a gradient, so an op
+    can skip work (e.g. conv's dX for the network's input). Op-specific values (strides,
+    masks…) may be stored as attributes; ``release()`` drops them with the saved arrays.
+    ``inputs``/``versions`` and ``out_*`` are what the in-place checks compare with.
+    """
+
+    __slots__ = ("fn", "parents", "needs_input_grad", "saved_arrays", "released",
+                 "n_outputs", "output_meta", "hooked", "inputs", "versions", "stamp",
+                 "out_boxes", "out_versions", "out_arrays", "__dict__")
+
+    def __init__(self, fn: type[ArrayFunction], parents: tuple, needs_input_grad: tuple) -> None:
+        self.fn = fn
+        self.parents = parents
+        self.needs_input_grad = needs_input_grad
+        self.saved_arrays: tuple = ()
+        self.released = False
+        self.n_outputs = 1
+        self.output_meta: list | None = None
+        self.hooked: list | None = None
+
+    def name(self) -> str:
+        """The node's name, e.g. ``"MulBackward"`` (PyTorch's ``grad_fn.name()``)."""
+        return self.fn.__name__ + "Backward"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """(node, output index) per input, as PyTorch: a leaf's is its ``AccumulateGrad``
+        node, an input that needs no gradient gives ``(None, 0)``."""
+        return tuple(_edge(p) for p in recorded_parents(self))
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_arrays = arrays
+
+    def release(self) -> None:
+        """Free everything forward saved (called after backward unless retain_graph)."""
+        self.saved_arrays = ()
+        self.inputs = self.out_arrays = ()
+        self.__dict__.clear()
+        self.released = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The graph node of a leaf (as PyTorch's): where gradients are added into
+    ``variable.grad``. Made on demand by ``next_functions``."""
+
+    __slots__ = ("variable",)
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def _edge(parent: Tensor | None) -> tuple[Any, int]:
+    if parent is None:
+        return None, 0
+    if parent._ctx is None:
+        return AccumulateGrad(parent), 0
+    return parent._ctx, parent._index
+
+
+class ArrayFunction:
+    """Base class of every differentiable operation of the library (see the module
+    docstring)."""
+
+    is_view = False
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: Any, **params: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run the op on Tensors (or constant ndarrays) and record it in the graph."""
+        arrays, needs, parents, versions = [], [], [], []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x._array)
+                versions.append(x._version_box[0])
+                if x.requires_grad:
+                    needs.append(True)
+                    parents.append(x)
+                    continue
+            else:
+                arrays.append(x)
+                versions.append(None)
+            needs.append(False)
+            parents.append(None)  # the graph keeps only inputs needing grad
+        track = STATE.grad_enabled and True in needs
+        ctx = Context(cls, tuple(parents) if track else (), tuple(needs))
+        out = cls.forward(ctx, *arrays, **params)
+        if STATE.anomaly_enabled:
+            _check_forward(cls, out)
+        if type(out) is tuple:
+            result = _wrap_outputs(ctx, out, track)
+        else:
+            result = Tensor._make(out, track, ctx if track else None)
+            if cls.is_view:
+                _share_storage(result, inputs[0])
+            if track:  # what the in-place checks of tamrin.versions compare with
+                box = result._version_box
+                ctx.out_boxes, ctx.out_versions, ctx.out_arrays = (box,), (box[0],), (out,)
+        if track:
+            ctx.inputs, ctx.versions, ctx.stamp = inputs, tuple(versions), WRITES[0]
+        return result
+
+
+def _wrap_outputs(ctx: Context, outs: tuple, track: bool) -> tuple[Tensor, ...]:
+    ctx.n_outputs = len(outs)
+    ctx.output_meta = [(o.shape, o.dtype) for o in outs]
+    if not track:
+        return tuple(Tensor._make(o) for o in outs)
+    result = tuple(Tensor._make(o, True, ctx, i) for i, o in enumerate(outs))
+    ctx.out_boxes = tuple(t._version_box for t in result)
+    ctx.out_versions = (0,) * len(result)
+    ctx.out_arrays = outs
+    return result
+
+
+def _share_storage(out: Tensor, source: Any) -> None:
+    """Make ``out`` a view of ``source`` (same version counter) if NumPy returned one."""
+    if isinstance(source, Tensor) and np.may_share_memory(out._array, source._array):
+        out._version_box = source._version_box
+        base = getattr(source, "_base", None)
+        out._base = source if base is None else base
+
+
+def _check_forward(fn: type[ArrayFunction], out: Any) -> None:
+    for o in out if type(out) is tuple else (out,):
+        if o.dtype.kind == "f" and not np.isfinite(o).all():
+            raise RuntimeError(
+                f"detect_anomaly: the forward of {fn.__name__} produced NaN/Inf "
+                f"(output shape {o.shape})"
+            )

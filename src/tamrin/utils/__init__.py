@@ -1,0 +1,3 @@
+"""``tamrin.utils``: PyTorch's ``torch.utils`` names (``tamrin.utils.data``)."""
+
+from tamrin.utils import data
