@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import tamrin
 from tamrin.atomic import atomic_write_bytes
@@ -74,7 +75,8 @@ def _measure(task: tuple[Lab | str, int, int, bool]) -> _Replicate:
     np.random.seed(seed % 2**32)
     start = time.perf_counter()
     try:
-        measurements = lab.measure(quick, seed)
+        with threadpool_limits(limits=1):  # as in a worker: the same numbers, no contention
+            measurements = lab.measure(quick, seed)
         if not isinstance(measurements, dict):
             raise TypeError(f"{name}: measure must return a dict of measurements, got "
                             f"{type(measurements).__name__}")
