@@ -22,8 +22,14 @@ data: $(STAMP)
 LAB_SIZE := $(if $(FULL),,--quick)
 JOBS ?= 2
 
+# `tamrin labs run` exits 1 when a claim does not hold: the report is complete and says so
+# with its numbers (a result, not a failure of the demo); 3 (a lab crashed or could not run)
+# or anything else fails.
 demo: data
-	$(PY) -m tamrin labs run --all $(LAB_SIZE) --jobs $(JOBS) --out report
+	@$(PY) -m tamrin labs run --all $(LAB_SIZE) --jobs $(JOBS) --out report; rc=$$?; \
+	if [ $$rc -eq 1 ]; then echo "make demo: report/index.html is complete; the claims" \
+	  "listed above as 'does not hold' are refuted by their measurements"; exit 0; fi; \
+	exit $$rc
 
 test: data
 	@$(PY) -m pytest; rc=$$?; \

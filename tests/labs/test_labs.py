@@ -33,6 +33,13 @@ from tamrin.labs.report import outcome_summary
 from .conftest import SEEDS
 
 NAMES = [lab.name for lab in all_labs()]
+# Claims the measurement refutes as the course words them (the lab says so, with its numbers,
+# at every seed tried); every other lab must hold. A refuted claim that starts to hold, or a
+# lab that stops holding, fails the test and gets a look.
+REFUTED = {
+    "bias-pruning": "per parameter over the whole network a pruned bias costs no more than a "
+                    "pruned weight (about half the (bias, weight) pairs either way)",
+}
 
 
 def _describe(result) -> str:
@@ -43,7 +50,7 @@ def _describe(result) -> str:
 @pytest.mark.parametrize("name", NAMES)
 def test_lab_holds_in_quick_mode(name, seed, quick_run, lab_out):
     result = quick_run(name, seed)
-    assert result.verdict == HOLDS, _describe(result)
+    assert result.verdict == (DOES_NOT_HOLD if name in REFUTED else HOLDS), _describe(result)
     lab = get(name)
     assert len(result.seeds) == lab.replicates.quick == len(result.replicates)
     assert result.statistics and result.reasons and result.explanation
@@ -162,8 +169,12 @@ def test_cli_exit_status_and_last_line(tmp_path, capsys, monkeypatch):
     assert cli.main(["labs", "run", "toy-good", "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == \
         "1 labs: 1 hold, 0 do not hold, 0 not available, 0 errors"
+    monkeypatch.setitem(toys, "toy-bad", _toy("toy-bad", _negative))
+    assert cli.main(["labs", "run", "toy-good", "toy-bad", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.strip().splitlines()[-1] == \
+        "2 labs: 1 hold, 1 do not hold, 0 not available, 0 errors"
     assert cli.main(["labs", "run", "toy-good", "toy-crash", "toy-data", "--out",
-                     str(tmp_path)]) == 1
+                     str(tmp_path)]) == 3
     captured = capsys.readouterr()
     assert captured.out.strip().splitlines()[-1] == \
         "3 labs: 1 hold, 0 do not hold, 1 not available, 1 error"
@@ -181,7 +192,7 @@ def _absent_dataset(name):
 
 # ---- the command line and the saved results ------------------------------------------------
 
-def test_labs_list_covers_claims_1_to_38_once(capsys):
+def test_labs_list_covers_claims_1_to_38(capsys):
     assert cli.main(["labs", "list"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == len(all_labs())
@@ -190,7 +201,7 @@ def test_labs_list_covers_claims_1_to_38_once(capsys):
         match = re.search(r"claims ([\d, ]+)\)$", line)
         assert match, line
         claims += [int(c) for c in match.group(1).split(",")]
-    assert sorted(claims) == list(range(1, 39))
+    assert sorted(set(claims)) == list(range(1, 39))
 
 
 def test_results_json_round_trips(tmp_path):

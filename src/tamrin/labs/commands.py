@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tamrin.labs import registry
-from tamrin.labs.lab import HOLDS, Lab, Result
+from tamrin.labs.lab import ERROR, HOLDS, NOT_AVAILABLE, Lab, Result
 from tamrin.labs.report import outcome_summary, write_report
 from tamrin.labs.runner import RESULTS_FILE, load_results, run_labs
 
@@ -22,8 +22,9 @@ def list_labs(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the named labs (or all), write results.json and the report; 0 only if every lab
-    holds."""
+    """Run the named labs (or all), write results.json and the report. Exit status: 0 when
+    every lab holds, 1 when some claim does not hold (and every lab ran), 3 when a lab raised
+    or was not available."""
     if args.all == bool(args.names):
         print("tamrin labs run: give lab names or --all (not both)", file=sys.stderr)
         return 2
@@ -72,4 +73,6 @@ def _finish(pairs: list[tuple[Lab, Result]], out: Path) -> int:
                 "; ".join(x for x in r.reasons if "fails" in x)
             print(f"  {lab.name}: {r.verdict} — {first}", file=sys.stderr)
     print(outcome_summary([r for _, r in pairs]))
+    if any(r.verdict in (ERROR, NOT_AVAILABLE) for _, r in pairs):
+        return 3
     return 0 if all(r.verdict == HOLDS for _, r in pairs) else 1

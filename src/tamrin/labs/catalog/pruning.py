@@ -1,13 +1,11 @@
-"""Claim 36: accuracy against sparsity for magnitude, first-order sensitivity and Optimal
-Brain Damage pruning, with and without fine-tuning; and whether pruning biases costs more
-than pruning weights.
+"""Claim 36, first part: accuracy against sparsity for magnitude, first-order sensitivity and
+Optimal Brain Damage pruning, with and without fine-tuning (the second part, whether pruning
+biases costs more than pruning weights, is the lab ``bias-pruning``).
 
 In each replicate one MLP is trained on a fresh random split of the 8×8 digits; each
 criterion scores its weights once, and copies of it are pruned globally (lowest scores
 across layers) to each sparsity, then evaluated as they are and, at the high sparsities,
-after a few epochs of fine-tuning with the masks kept. The cost of pruning one bias or one
-weight is measured directly: the rise of the validation loss when that one entry is set to
-zero, for every bias and every weight in turn.
+after a few epochs of fine-tuning with the masks kept.
 """
 
 from __future__ import annotations
@@ -41,10 +39,6 @@ RECOVERY = 0.5
 # ... measured at the sparsities where pruning alone lost at least this much: a smaller loss
 # is a few standard errors of the accuracy, and its recovered share would be noise.
 LOST_ENOUGH = 0.05
-# "Pruning a bias costs more than pruning a weight": the expected rise of the validation loss
-# when one parameter picked at random is set to zero is larger for a bias — the interval of
-# the mean difference (bias − weight, over the whole network) must lie above 0.
-COSTS_MORE = 0.0
 FINE_TUNED = (0.8, 0.9, 0.95)  # the sparsities that are fine-tuned (where accuracy is lost)
 REPORT_SPARSITY = 0.8  # the magnitude-pruned, fine-tuned network shown in the sparsity table
 REPLICATES = Replicates(quick=5, full=10)
@@ -71,12 +65,8 @@ CRITERION = (
     f"validation accuracy from the dense network to {SPARSITIES[-1]:.0%} sparsity lies above "
     f"{FALL:g}; (2) for each criterion, the interval of the mean share of the lost accuracy "
     f"that fine-tuning wins back (over the sparsities {', '.join(f'{s:.0%}' for s in FINE_TUNED)}"
-    f" where pruning alone lost at least {LOST_ENOUGH:g}) lies above {RECOVERY:g}; (3) over the "
-    f"whole network, the interval of the mean of (validation-loss rise when one bias is set to "
-    f"zero, averaged over every bias) − (the same for one weight, averaged over every weight) "
-    f"lies above {COSTS_MORE:g}. Which criterion is best, and the same comparison of biases "
-    f"and weights inside the hidden layers and inside the output layer, are reported, not "
-    f"required")
+    f" where pruning alone lost at least {LOST_ENOUGH:g}) lies above {RECOVERY:g}. Which "
+    f"criterion is best is reported, not required")
 
 
 def pruned_copy(model: nn.Module, amount: int | float, scores: dict | None = None,
@@ -134,54 +124,6 @@ def fine_tune(net: nn.Module, data: Split, epochs: int) -> None:
         progress=False)
 
 
-def parameter_costs(model: nn.Module, data: Split) -> dict[str, dict[str, np.ndarray]]:
-    """Per layer, the rise of the validation loss when one entry is set to zero, for every
-    bias and every weight in turn (``prune.loss_change_scores``)."""
-    names = {id(m): name for name, m in model.named_modules()}
-    refs = prune.parameters_to_prune(model, include_bias=True)
-    costs = prune.loss_change_scores(model, cross_entropy, (data.x_val, data.y_val), refs)
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for module, name in refs:
-        out.setdefault(names[id(module)], {})[name] = costs[(module, name)].ravel()
-    return out
-
-
-def mean_cost(costs: dict[str, dict[str, np.ndarray]], kind: str, layers: list[str]) -> float:
-    """The mean cost of one ``kind`` ("bias" or "weight") entry over ``layers``: every entry
-    of those layers counts once."""
-    return float(np.mean(np.concatenate([costs[layer][kind] for layer in layers])))
-
-
-def share_costlier(costs: dict[str, dict[str, np.ndarray]], layers: list[str]) -> float:
-    """The share of (bias, weight) pairs of ``layers`` in which zeroing the bias raised the
-    loss more than zeroing the weight (ties count one half): how often a bias picked at
-    random costs more than a weight picked at random."""
-    biases = np.concatenate([costs[layer]["bias"] for layer in layers])
-    weights = np.sort(np.concatenate([costs[layer]["weight"] for layer in layers]))
-    below = np.searchsorted(weights, biases, side="left")
-    ties = np.searchsorted(weights, biases, side="right") - below
-    return float((below + ties / 2).sum() / (len(biases) * len(weights)))
-
-
-def with_and_without_biases(model: nn.Module, data: Split) -> list[dict]:
-    """Global magnitude pruning of the same number of parameters, from the weight matrices
-    only or from the weights and biases together (|b| competing with |w|)."""
-    total = sum(prune.mask.effective(*ref).size
-                for ref in prune.parameters_to_prune(model, include_bias=True))
-    rows = []
-    for sparsity in SPARSITIES:
-        count = int(round(sparsity * total))
-        row = {"sparsity": sparsity, "parameters removed": count}
-        for name, include in (("weights only", False), ("biases included", True)):
-            net = pruned_copy(model, count, include_bias=include)
-            row[name] = accuracy(net, data.x_val, data.y_val)
-            if include:
-                row["biases removed"] = sum(r.zeros for r in prune.sparsity_report(net).rows
-                                            if r.name.endswith("bias"))
-        rows.append(row)
-    return rows
-
-
 def recovered_share(before: list[float], after: list[float], dense: float) -> float:
     """The mean share of the lost accuracy won back by fine-tuning, over the fine-tuned
     sparsities where pruning alone lost at least ``LOST_ENOUGH`` (nan if there are none)."""
@@ -190,42 +132,28 @@ def recovered_share(before: list[float], after: list[float], dense: float) -> fl
     return float(np.mean(shares)) if shares else float("nan")
 
 
-def measure(quick: bool, seed: int) -> dict:
-    """One replicate: a fresh split and MLP, its pruning curves and the parameter costs."""
-    rng = np.random.default_rng(seed)
-    setup = QUICK if quick else FULL
+def trained_mlp(setup: Setup, rng: np.random.Generator) -> tuple[nn.Module, Split]:
+    """A fresh split of the digits and an MLP of ``setup``'s size trained on it."""
     data = digits_split(N_TRAIN, rng)
     model = MLP(64, list(setup.hidden), 10)
     train(model, optim.Adam(model.parameters(), lr=LR), data, setup.epochs, BATCH)
+    return model, data
+
+
+def measure(quick: bool, seed: int) -> dict:
+    """One replicate: a fresh split and MLP, and its pruning curves."""
+    rng = np.random.default_rng(seed)
+    setup = QUICK if quick else FULL
+    model, data = trained_mlp(setup, rng)
     dense = accuracy(model, data.x_val, data.y_val)
     before, after, shown = sparsity_curves(model, data, setup, rng)
-    costs = parameter_costs(model, data)
-    layers = list(costs)
     out: dict = {"dense validation accuracy": dense}
     for m in METHODS:
         out[f"accuracy drop at {SPARSITIES[-1]:.0%}, {m} (pruned)"] = dense - before[m][-1]
         out[f"share of lost accuracy won back by fine-tuning, {m}"] = recovered_share(
             before[m], after[m], dense)
-    bias, weight = mean_cost(costs, "bias", layers), mean_cost(costs, "weight", layers)
-    out["mean loss rise, one bias zeroed (whole network)"] = bias
-    out["mean loss rise, one weight zeroed (whole network)"] = weight
-    out["bias − weight loss rise (whole network)"] = bias - weight
-    out["share of (bias, weight) pairs where the bias costs more"] = share_costlier(costs,
-                                                                                     layers)
-    for layer in layers:
-        for kind in ("bias", "weight"):
-            out[f"mean loss rise, one {kind} of layer {layer}"] = mean_cost(costs, kind,
-                                                                            [layer])
-    hidden = layers[:-1]
-    out["bias − weight loss rise (hidden layers)"] = mean_cost(costs, "bias", hidden) - \
-        mean_cost(costs, "weight", hidden)
-    out["bias − weight loss rise (output layer)"] = mean_cost(costs, "bias", layers[-1:]) - \
-        mean_cost(costs, "weight", layers[-1:])
-    out["weights zeroed one at a time"] = sum(len(c["weight"]) for c in costs.values())
-    out["biases zeroed one at a time"] = sum(len(c["bias"]) for c in costs.values())
     report = prune.sparsity_report(shown)
-    out.update(before=before, after=after, costs=costs,
-               together=with_and_without_biases(model, data), obd_name=setup.obd_name,
+    out.update(before=before, after=after, obd_name=setup.obd_name,
                fine_tune_epochs=setup.fine_tune_epochs,
                report=[[r.name, str(r.shape), r.zeros, r.numel, r.sparsity]
                        for r in report.rows]
@@ -242,8 +170,6 @@ def judge(replicates: list[dict]) -> Judgement:
         *(stats.mean_above(f"share of lost accuracy won back by fine-tuning, {m}",
                            col(f"share of lost accuracy won back by fine-tuning, {m}"),
                            RECOVERY) for m in METHODS),
-        stats.mean_above("bias − weight loss rise (whole network)",
-                         col("bias − weight loss rise (whole network)"), COSTS_MORE),
     )
 
 
@@ -273,62 +199,9 @@ def _plot_curves(before: dict, after: dict, dense: float, obd_name: str, n: int,
                         "fine-tuning; means over the replicates.")
 
 
-def _plot_biases(ev: Evidence) -> Figure:
-    fig, axes = figures.subplots(2, width=5.0)
-    diffs = {key: ev.values(f"bias − weight loss rise ({key})")
-             for key in ("whole network", "hidden layers", "output layer")}
-    for i, values in enumerate(diffs.values()):
-        axes[0].plot(np.full(len(values), i), values, "o", alpha=0.6)
-    axes[0].axhline(0, color="k", lw=0.5)
-    axes[0].set_xticks(range(len(diffs)))
-    axes[0].set_xticklabels(list(diffs), fontsize=8)
-    axes[0].set(ylabel="mean loss rise: one bias − one weight",
-                title="Cost of removing one parameter (dots: replicates)")
-    together = ev.first["together"]
-    x = 100 * np.array([r["sparsity"] for r in together])
-    for key in ("weights only", "biases included"):
-        axes[1].plot(x, [r[key] for r in together], "o-", label=key)
-    axes[1].set(xlabel="parameters removed (% of weights + biases)",
-                ylabel="validation accuracy", title="Global magnitude pruning (replicate 1)")
-    axes[1].legend(fontsize=7)
-    return figures.save(fig, out_dir=ev.out_dir, stem="biases",
-                        caption="Left: per replicate, how much more the validation loss rises "
-                                "when one bias is set to zero than when one weight is (means "
-                                "over every bias and every weight; above 0: a bias "
-                                "costs more). Right: global magnitude pruning of the same "
-                                "number of parameters from the weights only or from weights "
-                                "and biases together.")
-
-
 def _best(curves: dict, i: int) -> str:
     """The criterion with the highest accuracy at sparsity index ``i``."""
     return max(METHODS, key=lambda m: curves[m][i])
-
-
-def _bias_text(ev: Evidence) -> str:
-    """The bias comparison, in numbers, whatever its outcome."""
-    n = len(ev.replicates)
-    mean = lambda name: float(np.mean(ev.values(name)))  # noqa: E731
-    net = ev.values("bias − weight loss rise (whole network)")
-    hidden = ev.values("bias − weight loss rise (hidden layers)")
-    output = ev.values("bias − weight loss rise (output layer)")
-    together = [r for rep in ev.replicates for r in rep["together"]]
-    better = sum(r["biases included"] > r["weights only"] for r in together)
-    worse = sum(r["biases included"] < r["weights only"] for r in together)
-    return (
-        f"Biases: over the whole network, zeroing one bias raised the validation loss by "
-        f"{mean('mean loss rise, one bias zeroed (whole network)'):.2g} on average and "
-        f"zeroing one weight by {mean('mean loss rise, one weight zeroed (whole network)'):.2g}"
-        f"; the bias cost more in {sum(d > 0 for d in net)} of {n} replicates. (A mean "
-        f"is sensitive to a few costly entries; counted in pairs instead, a bias picked at "
-        f"random cost more than a weight picked at random in "
-        f"{mean('share of (bias, weight) pairs where the bias costs more'):.0%} of the pairs, "
-        f"on average). Inside the "
-        f"hidden layers a bias cost more than a weight of the same layers in "
-        f"{sum(d > 0 for d in hidden)} of {n} replicates, in the output layer in "
-        f"{sum(d > 0 for d in output)} of {n}. Letting the biases compete in global "
-        f"magnitude pruning gave a higher accuracy in {better} and a lower one in {worse} of "
-        f"{len(together)} (replicate, sparsity) pairs. ")
 
 
 def present(ev: Evidence) -> Presentation:
@@ -343,20 +216,13 @@ def present(ev: Evidence) -> Presentation:
     shares = ", ".join(
         f"{m} {np.nanmean(ev.values(f'share of lost accuracy won back by fine-tuning, {m}')):.0%}"
         for m in METHODS)
-    net_holds = stats.mean_above("", ev.values("bias − weight loss rise (whole network)"),
-                                 COSTS_MORE).passed
     if ev.holds:
-        verdict_text = ("All three parts of the claim hold over these replicates: the "
-                        "accuracy falls with sparsity, fine-tuning wins most of it back, and "
-                        "over the whole network a bias costs more to prune than a weight.")
+        verdict_text = ("Both parts of the claim hold over these replicates: the accuracy "
+                        "falls with sparsity, and fine-tuning wins most of it back.")
     else:
         failed = [s.name for s in ev.judgement.statistics if not s.passed]
         verdict_text = ("The claim does not hold as worded here. The failed tests: "
-                        + "; ".join(failed) + "." + (
-                            " In particular the course's 'pruning biases costs more' is not "
-                            "what this network shows: over the whole network a pruned bias "
-                            "did not cost reliably more than a pruned weight." if not net_holds
-                            else ""))
+                        + "; ".join(failed) + ".")
     first = ev.first
     return Presentation(
         explanation=(
@@ -368,8 +234,7 @@ def present(ev: Evidence) -> Presentation:
             "trained minimum, ½·hₖₖ·wₖ² adds the curvature the gradient misses; the best "
             f"one without fine-tuning (mean accuracy) was at {winners}. Fine-tuning with the "
             "masks kept lets the surviving weights take over the work of the pruned ones; "
-            f"the mean share of the lost accuracy it won back was {shares}. "
-            + _bias_text(ev) + verdict_text),
+            f"the mean share of the lost accuracy it won back was {shares}. " + verdict_text),
         tables=[Table(f"Validation accuracy, pruned → fine-tuned ({first['fine_tune_epochs']} "
                       f"epochs; means over {n} replicates); OBD with the {first['obd_name']}",
                       ["sparsity", *METHODS, BASELINE],
@@ -377,19 +242,10 @@ def present(ev: Evidence) -> Presentation:
                           f" → {after[m][i]:.3f}" if np.isfinite(after[m][i]) else "")
                           for m in (*METHODS, BASELINE))]
                        for i, s in enumerate(SPARSITIES)]),
-                Table("Mean rise of the validation loss when one entry is set to zero "
-                      "(replicate 1; every bias and every weight tried)",
-                      ["layer", "biases", "mean per bias", "weights", "mean per weight"],
-                      [[layer, len(c["bias"]), float(c["bias"].mean()), len(c["weight"]),
-                        float(c["weight"].mean())] for layer, c in first["costs"].items()]),
-                Table("Global magnitude pruning of the same number of parameters "
-                      "(replicate 1)", list(first["together"][0]),
-                      [list(r.values()) for r in first["together"]]),
                 Table(f"sparsity_report: magnitude-pruned to {REPORT_SPARSITY:.0%}, "
                       f"fine-tuned (replicate 1)",
                       ["tensor", "shape", "zeros", "entries", "sparsity"], first["report"])],
-        figures=[_plot_curves(before, after, dense, first["obd_name"], n, ev.out_dir),
-                 _plot_biases(ev)],
+        figures=[_plot_curves(before, after, dense, first["obd_name"], n, ev.out_dir)],
     )
 
 
@@ -398,8 +254,7 @@ LAB = register(Lab(
     claim="Pruning a trained network's weights — the smallest |w| (magnitude), the smallest "
           "|w·∂L/∂w| (first-order sensitivity) or the smallest ½·hₖₖ·wₖ² (Optimal Brain "
           "Damage) — costs accuracy as the sparsity grows, and fine-tuning with the masks "
-          "kept wins most of it back; pruning the biases costs more than pruning weights "
-          "(per parameter, over the whole network).",
+          "kept wins most of it back.",
     claims=(36,), criterion=CRITERION, measure=measure, judge=judge, present=present,
     replicates=REPLICATES,
     requires=("tamrin.prune:prune_model", "tamrin.models:MLP", "tamrin.optim:Adam"),
