@@ -35,10 +35,7 @@ def discover() -> None:
 
     for info in pkgutil.iter_modules(catalog.__path__):
         if not info.name.startswith("_"):
-            try:  # TRANSITION: labs not yet converted to the Lab(...) declaration are skipped
-                importlib.import_module(f"{catalog.__name__}.{info.name}")
-            except Exception:  # noqa: BLE001
-                pass
+            importlib.import_module(f"{catalog.__name__}.{info.name}")
     _DISCOVERED = True
 
 

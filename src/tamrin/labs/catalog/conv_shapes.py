@@ -5,24 +5,56 @@ does to the output size, the compute and the parameters."""
 from __future__ import annotations
 
 import itertools
-import time
 from pathlib import Path
 
 import numpy as np
 
 import tamrin
 from tamrin import nn
-from tamrin.labs import figures
-from tamrin.labs.lab import Mistake, Result, Table, verdict
-from tamrin.labs.rawnet import as_tensor
+from tamrin.labs import figures, stats
+from tamrin.labs.lab import (
+    Evidence,
+    Judgement,
+    Lab,
+    Mistake,
+    Presentation,
+    Replicates,
+    Table,
+)
+from tamrin.labs.measure import cpu_seconds, loglog_slope
 from tamrin.labs.registry import register
 from tamrin.nn.functional import conv2d, linear
 
 SPEC = "CONV-9-32, POOL-2, CONV-5-64, POOL-2, CONV-5-64, POOL-2, FC-3"
 INPUT = (1, 128, 128)
+COURSE_TOTAL = 184_003  # the course's total for SPEC on INPUT (claim 27, docs/course.md E3)
 COUNTED = ("Conv2d", "MaxPool2d", "Linear")  # summary rows that the hand count lists
 STRIDES = (1, 2, 3, 4)
-SLOWEST_TIME_EXPONENT = -1.2  # time must fall at least as fast as S^(this)
+# The conv written as a dense matrix reproduces the conv's output to rounding: float64 sums
+# of a few dozen O(1) products are off by ~1e-15, so 1e-10 separates rounding from a wrong
+# matrix by five orders of magnitude.
+ROUNDING = 1e-10
+# With padding K//2 (K odd) the output side is ⌈H/S⌉, which exceeds H/S by a factor below
+# (1 + S/H); at H = 32 and S = 4 the multiply-adds are inflated by less than (1 + 4/32)² =
+# 1.27 against 1/S², which moves a log-log slope over S = 1…4 by less than
+# log(1.27)/log(4) = 0.17. So the fitted exponent must be −2 within 0.2.
+EXPONENT_TOLERANCE = 0.2
+SIZES = {True: {"batch": 8, "channels": 8, "filters": 16, "kernel": 5, "size": 32},
+         False: {"batch": 16, "channels": 16, "filters": 32, "kernel": 5, "size": 64}}
+REPLICATES = Replicates(quick=3, full=10)  # random kernels for the dense check, timings
+
+CRITERION = (
+    f"in every replicate: tamrin.nn.summary of from_spec(\"{SPEC}\") on "
+    f"{'×'.join(map(str, INPUT))} matches the hand count layer by layer (output shape, "
+    f"weights, biases) — no layer differs — and its total, the hand count's total and the "
+    f"number of entries of model.parameters() all equal the course's {COURSE_TOTAL:,}; a "
+    f"random conv written as a dense matrix reproduces the conv's output within {ROUNDING:g}, "
+    f"has exactly (output positions × kernel weights) non-zero entries (local connectivity) "
+    f"and exactly as many distinct values as the kernel has weights (weight sharing); for "
+    f"every (H, K, P, S) of a grid the Conv2d output size equals ⌊(H + 2P − K)/S⌋ + 1; over "
+    f"S = {', '.join(map(str, STRIDES))} the parameter count does not change and the "
+    f"multiply-adds (counted from the output shape) fall as S^a with |a + 2| < "
+    f"{EXPONENT_TOLERANCE:g}")
 
 
 def hand_count(spec: str, shape: tuple[int, ...],
@@ -55,6 +87,10 @@ def library_rows(model: nn.Module) -> tuple[list[dict], int]:
     return rows, summary.total_params
 
 
+def _t(array: np.ndarray) -> tamrin.Tensor:
+    return tamrin.tensor(array, dtype="float64")
+
+
 def dense_equivalent(channels: int, size: int, filters: int, kernel: int,
                      rng: np.random.Generator) -> dict[str, float]:
     """The conv as the dense matrix it secretly is: build the matrix by running the conv on
@@ -63,14 +99,17 @@ def dense_equivalent(channels: int, size: int, filters: int, kernel: int,
     w = rng.standard_normal((filters, channels, kernel, kernel))
     n_in = channels * size * size
     basis = np.eye(n_in).reshape(n_in, channels, size, size)
-    matrix = conv2d(as_tensor(basis), as_tensor(w)).numpy().reshape(n_in, -1).T
     x = rng.standard_normal((4, channels, size, size))
-    by_conv = conv2d(as_tensor(x), as_tensor(w)).numpy().reshape(4, -1)
-    by_dense = linear(as_tensor(x.reshape(4, -1)), as_tensor(matrix)).numpy()
+    with tamrin.no_grad():
+        matrix = conv2d(_t(basis), _t(w)).numpy().reshape(n_in, -1).T
+        by_conv = conv2d(_t(x), _t(w)).numpy().reshape(4, -1)
+        by_dense = linear(_t(x.reshape(4, -1)), _t(matrix)).numpy()
     nonzero = matrix[matrix != 0]
-    return {"dense weights": float(matrix.size), "non-zero (local connectivity)":
-            float(nonzero.size), "distinct values (weight sharing)":
-            float(np.unique(nonzero).size), "conv weights": float(w.size),
+    positions = (size - kernel + 1) ** 2
+    return {"dense weights": matrix.size, "non-zero (local connectivity)": nonzero.size,
+            "output positions × kernel weights": positions * w.size,
+            "distinct values (weight sharing)": np.unique(nonzero).size,
+            "conv weights": w.size,
             "max |dense − conv| output": float(np.abs(by_conv - by_dense).max())}
 
 
@@ -101,28 +140,20 @@ def output_size_checks() -> list[tuple[int, int, int, int, int, int]]:
 
 
 def stride_costs(sizes: dict[str, int], repeats: int) -> list[dict]:
-    """Per stride: parameters, output size, multiply-adds (from the actual output shape)
-    and the fastest of ``repeats`` timed forward passes."""
+    """Per stride: parameters, output size, multiply-adds (output elements × C_in·K², from
+    the actual output shape) and the smallest CPU time of ``repeats`` forward passes."""
     x = tamrin.randn(sizes["batch"], sizes["channels"], sizes["size"], sizes["size"])
     rows = []
     for s in STRIDES:
         layer = nn.Conv2d(sizes["channels"], sizes["filters"], sizes["kernel"], stride=s,
                           padding=sizes["kernel"] // 2)
-        times = []
         with tamrin.no_grad():
-            for _ in range(repeats):
-                start = time.perf_counter()
-                out = layer(x)
-                times.append(time.perf_counter() - start)
+            out = layer(x)
+            seconds = cpu_seconds(layer, x, repeats=repeats)
         macs = out.numel() * sizes["channels"] * sizes["kernel"] ** 2
         rows.append({"stride": s, "params": sum(p.numel() for p in layer.parameters()),
-                     "output": out.shape[2], "macs": macs, "seconds": min(times)})
+                     "output": out.shape[2], "macs": macs, "seconds": seconds})
     return rows
-
-
-def loglog_slope(strides: np.ndarray, values: np.ndarray) -> float:
-    """The exponent a of the least-squares fit values ∝ S^a."""
-    return float(np.polyfit(np.log(strides), np.log(values), 1)[0])
 
 
 def _plot(savings: list[list], costs: list[dict], checks: list[tuple], out_dir: Path):
@@ -167,57 +198,115 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, shape))
 
 
-@register("conv-shapes", "CNN shapes, parameter counts and stride",
-          "The network CONV-9-32, POOL-2, CONV-5-64, POOL-2, CONV-5-64, POOL-2, FC-3 on a "
-          "1×128×128 input (valid convs, stride 1) has 184,003 parameters, most of them in the "
-          "convs' K·K·C_in·C_out weights; sharing a small kernel over all positions needs far "
-          "fewer weights than a dense layer between the same volumes. A stride S gives outputs "
-          "of size ⌊(H + 2P − K)/S⌋ + 1, cuts the compute by about S², and leaves the "
-          "parameters unchanged.", (27, 28), requires=("tamrin.nn:Conv2d", "tamrin.nn:summary",
-                                                        "tamrin.nn:from_spec"))
-def run(quick: bool, seed: int, out_dir: Path) -> Result:
+def _total(rows: list[dict]) -> int:
+    return sum(r["weights"] + r["biases"] for r in rows)
+
+
+def measure(quick: bool, seed: int) -> dict:
+    """One replicate: the counts (exact), a random conv as a dense matrix, the output-size
+    grid, and the stride sweep (counted and timed)."""
     rng = np.random.default_rng(seed)
     model = nn.from_spec(SPEC, input_shape=INPUT)
     lib, total = library_rows(model)
     hand = hand_count(SPEC, INPUT)
-    mistaken = hand_count(SPEC, INPUT, with_input_channels=False)
-    hand_total = sum(r["weights"] + r["biases"] for r in hand)
-    wrong_total = sum(r["weights"] + r["biases"] for r in mistaken)
-    counted = sum(p.numel() for p in model.parameters())
-    same = all((a["shape"], a["weights"], a["biases"]) == (b["shape"], b["weights"], b["biases"])
-               for a, b in zip(hand, lib)) and len(hand) == len(lib)
+    differing = sum((a["shape"], a["weights"], a["biases"]) != (b["shape"], b["weights"],
+                                                                 b["biases"])
+                    for a, b in zip(hand, lib)) + abs(len(hand) - len(lib))
     dense = dense_equivalent(2, 8 if quick else 12, 3, 3, rng)
     checks = output_size_checks()
-    size_errors = sum(formula != actual for *_, formula, actual in checks)
-    sizes = ({"batch": 8, "channels": 8, "filters": 16, "kernel": 5, "size": 32} if quick else
-             {"batch": 16, "channels": 16, "filters": 32, "kernel": 5, "size": 64})
-    costs = stride_costs(sizes, 11 if quick else 21)
-    strides = np.array(STRIDES, dtype=float)
-    mac_exp = loglog_slope(strides, np.array([c["macs"] for c in costs], dtype=float))
-    time_exp = loglog_slope(strides, np.array([c["seconds"] for c in costs]))
-    ok = (same and hand_total == total == counted and size_errors == 0
-          and len({c["params"] for c in costs}) == 1 and abs(mac_exp + 2) < 0.2
-          and time_exp <= SLOWEST_TIME_EXPONENT and dense["max |dense − conv| output"] < 1e-10
-          and dense["distinct values (weight sharing)"] == dense["conv weights"])
+    sizes = SIZES[quick]
+    costs = stride_costs(sizes, 5 if quick else 11)
+    column = lambda key: np.array([c[key] for c in costs], dtype=float)  # noqa: E731
+    return {
+        "layers where summary and hand count differ": differing,
+        "total parameters (summary)": total,
+        "total parameters (hand count)": _total(hand),
+        "total parameters (entries of model.parameters())":
+            sum(p.numel() for p in model.parameters()),
+        "total with the mistaken conv count (no C_in)":
+            _total(hand_count(SPEC, INPUT, with_input_channels=False)),
+        **{f"small conv as dense: {k}": v for k, v in dense.items()},
+        "(H, K, P, S) combinations checked": len(checks),
+        "output sizes that differ from the formula": sum(f != a for *_, f, a in checks),
+        "distinct parameter counts over the strides": len({c["params"] for c in costs}),
+        "multiply-add exponent a (∝ S^a)": loglog_slope(column("stride"), column("macs")),
+        "CPU-time exponent a (∝ S^a)": loglog_slope(column("stride"), column("seconds")),
+        "hand": hand, "library": lib, "checks": checks, "costs": costs, "sizes": sizes,
+    }
+
+
+def judge(replicates: list[dict]) -> Judgement:
+    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    equals = lambda target: (lambda v: v == target)  # noqa: E731
+    dense = "small conv as dense: "
+    return Judgement.of(
+        stats.every("layers where summary and hand count differ",
+                    col("layers where summary and hand count differ"), "= 0", equals(0)),
+        *(stats.every(name, col(name), f"= {COURSE_TOTAL:,}", equals(COURSE_TOTAL))
+          for name in ("total parameters (summary)", "total parameters (hand count)",
+                       "total parameters (entries of model.parameters())")),
+        stats.every(f"{dense}max |dense − conv| output", col(f"{dense}max |dense − conv| "
+                                                              "output"),
+                    f"< {ROUNDING:g}", lambda v: v < ROUNDING),
+        stats.every(f"{dense}non-zero entries − output positions × kernel weights",
+                    [a - b for a, b in zip(col(f"{dense}non-zero (local connectivity)"),
+                                           col(f"{dense}output positions × kernel weights"))],
+                    "= 0", equals(0)),
+        stats.every(f"{dense}distinct values − conv weights",
+                    [a - b for a, b in zip(col(f"{dense}distinct values (weight sharing)"),
+                                           col(f"{dense}conv weights"))], "= 0", equals(0)),
+        stats.every("output sizes that differ from the formula",
+                    col("output sizes that differ from the formula"), "= 0", equals(0)),
+        stats.every("distinct parameter counts over the strides",
+                    col("distinct parameter counts over the strides"), "= 1", equals(1)),
+        stats.every("multiply-add exponent a (∝ S^a)", col("multiply-add exponent a (∝ S^a)"),
+                    f"|a + 2| < {EXPONENT_TOLERANCE:g}",
+                    lambda v: abs(v + 2) < EXPONENT_TOLERANCE),
+    )
+
+
+def present(ev: Evidence) -> Presentation:
+    first = ev.first
+    hand, lib, costs, sizes = first["hand"], first["library"], first["costs"], first["sizes"]
+    hand_total, total = first["total parameters (hand count)"], \
+        first["total parameters (summary)"]
+    wrong_total = first["total with the mistaken conv count (no C_in)"]
     savings = per_layer_savings(hand)
-    return Result(
-        lab="conv-shapes", verdict=verdict(ok),
-        criterion="tamrin.nn.summary of from_spec(…) matches the hand count layer by layer "
-                  "(output shape, weights, biases) and in total, and the total equals the "
-                  "number of parameter entries; the conv equals a dense layer whose matrix has "
-                  "exactly as many distinct values as the kernel has weights; for all "
-                  f"{len(checks)} (H, K, P, S) combinations the Conv2d output size equals "
-                  "⌊(H + 2P − K)/S⌋ + 1; over S = 1…4 the parameters do not change, the "
-                  "multiply-adds scale as S^a with |a + 2| < 0.2 and the measured time falls at "
-                  f"least as fast as S^{SLOWEST_TIME_EXPONENT}",
-        measurements={"total parameters (summary)": float(total),
-                      "total parameters (hand count)": float(hand_total),
-                      "total parameters (entries of model.parameters())": float(counted),
-                      "total with the mistaken conv count": float(wrong_total),
-                      "output sizes that differ from the formula": float(size_errors),
-                      "multiply-add exponent a (∝ S^a)": mac_exp,
-                      "time exponent a (∝ S^a)": time_exp,
-                      **{f"small conv as dense: {k}": v for k, v in dense.items()}},
+    mac_exp = first["multiply-add exponent a (∝ S^a)"]
+    time_exps = ev.values("CPU-time exponent a (∝ S^a)")
+    dense = {k.removeprefix("small conv as dense: "): v for k, v in first.items()
+             if k.startswith("small conv as dense: ")}
+    fc = hand[-1]
+    counts = (f"Each valid K×K conv shrinks the maps by K − 1 and each POOL-2 halves them, so "
+              f"{'×'.join(map(str, hand[-2]['shape']))} = {int(np.prod(hand[-2]['shape'])):,} "
+              f"numbers reach the FC layer ({fc['weights'] + fc['biases']:,} parameters). A "
+              f"filter spans all input channels, so the second conv has "
+              f"{hand[2]['weights']:,} weights; forgetting C_in gives {wrong_total:,} in "
+              f"total instead of {hand_total:,} (a factor {hand_total / wrong_total:.1f}). ")
+    if ev.holds:
+        verdict = (f"tamrin's summary agrees with the hand count in every layer and in total "
+                   f"({total:,}, the course's number). A dense layer between the same volumes "
+                   f"would need {min(r[1] for r in savings):,} to {max(r[1] for r in savings):,}"
+                   f" weights per layer; a small conv written as a dense matrix "
+                   f"({dense['dense weights']:,} entries) has only "
+                   f"{dense['non-zero (local connectivity)']:,} non-zeros — each output sees a "
+                   f"K×K window — and those repeat just {dense['distinct values (weight sharing)']}"
+                   f" distinct values, the kernel's weights. ")
+    else:
+        failed = [s for s in ev.judgement.statistics if not s.passed]
+        verdict = ("The counts or shapes did NOT all come out as the course says: "
+                   + "; ".join(f"{s.name} fails the test {s.test}" for s in failed) + ". ")
+    stride = (f"Over strides {STRIDES[0]}…{STRIDES[-1]} the output side went "
+              f"{', '.join(str(c['output']) for c in costs)}, the multiply-adds fell as "
+              f"S^{mac_exp:.2f} (1/S² with the ceiling ⌈H/S⌉) and the parameters stayed at "
+              f"{costs[0]['params']:,}. The CPU time of one forward pass (not judged: the "
+              f"claim is about the operation count) fell as S^a with a from "
+              f"{min(time_exps):.2f} to {max(time_exps):.2f} over the replicates"
+              + ("; it falls less steeply than the count because fixed per-call costs weigh "
+                 "more as the work shrinks." if min(time_exps) > mac_exp else
+                 ", as steeply as the count or more."))
+    return Presentation(
+        counts + verdict + stride,
         tables=[Table(f"{SPEC} on {_shape(INPUT)}: hand count vs tamrin.nn.summary",
                       ["layer", "shape (hand)", "shape (summary)", "weights (hand)",
                        "weights (summary)", "biases (hand)", "biases (summary)"],
@@ -229,28 +318,28 @@ def run(quick: bool, seed: int, out_dir: Path) -> Result:
                        "convolution", "dense / conv"], savings),
                 Table(f"One conv layer {sizes['channels']}→{sizes['filters']}, K = "
                       f"{sizes['kernel']}, P = {sizes['kernel'] // 2}, on {sizes['batch']}×"
-                      f"{sizes['channels']}×{sizes['size']}×{sizes['size']}",
+                      f"{sizes['channels']}×{sizes['size']}×{sizes['size']} (replicate 1)",
                       ["stride", "output size", "parameters", "multiply-adds",
-                       "MACs / MACs(S=1)", "1/S²", "time (ms)"],
+                       "MACs / MACs(S=1)", "1/S²", "CPU time (ms)"],
                       [[c["stride"], c["output"], c["params"], c["macs"],
                         c["macs"] / costs[0]["macs"], 1 / c["stride"] ** 2,
                         1e3 * c["seconds"]] for c in costs])],
         mistakes=[Mistake("conv weights K·K·C_out (5·5·64 for the second conv)",
                           float(wrong_total), "conv weights K·K·C_in·C_out (5·5·32·64)",
                           float(hand_total), float(total))],
-        figures=[_plot(savings, costs, checks, out_dir)],
-        explanation="Each valid K×K conv shrinks the maps by K − 1 (128 → 120, 60 → 56, "
-                    "28 → 24) and each POOL-2 halves them, so 64 maps of 12×12 = 9216 numbers "
-                    "reach the FC layer (27,651 parameters). A filter spans all input "
-                    "channels, so the second conv has 5·5·32·64 = 51,200 weights: forgetting "
-                    "C_in undercounts the whole network by a factor of more than 5. A dense "
-                    "layer between the same volumes would need up to tens of billions of "
-                    "weights; local connectivity (each output sees K×K pixels) removes almost "
-                    "all of them and sharing one kernel across positions removes the rest — "
-                    "the small conv written as a dense matrix shows exactly this: mostly "
-                    "zeros, and the non-zeros repeat only the kernel's values. A stride S "
-                    "visits every S-th position in each direction, so outputs and multiply-"
-                    "adds shrink by about S² (the floor makes it a little uneven), while the "
-                    "kernel — the parameters — is the same. The measured time follows the "
-                    "multiply-adds until fixed per-call costs take over at large strides.",
+        figures=[_plot(savings, costs, first["checks"], ev.out_dir)],
     )
+
+
+LAB = register(Lab(
+    name="conv-shapes", title="CNN shapes, parameter counts and stride",
+    claim="The network CONV-9-32, POOL-2, CONV-5-64, POOL-2, CONV-5-64, POOL-2, FC-3 on a "
+          "1×128×128 input (valid convs, stride 1) has 184,003 parameters, most of them in the "
+          "convs' K·K·C_in·C_out weights; local connectivity and sharing a small kernel over "
+          "all positions need far fewer weights than a dense layer between the same volumes. "
+          "A stride S gives outputs of size ⌊(H + 2P − K)/S⌋ + 1, cuts the compute (the "
+          "multiply-adds) by about S², and leaves the parameters unchanged.",
+    claims=(27, 28), criterion=CRITERION, measure=measure, judge=judge, present=present,
+    replicates=REPLICATES, requires=("tamrin.nn:Conv2d", "tamrin.nn:summary",
+                                     "tamrin.nn:from_spec"),
+))
