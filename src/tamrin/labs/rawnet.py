@@ -1,7 +1,7 @@
 """A bare multi-layer perceptron on raw Tensors, for labs about the core itself.
 
 Weights are plain leaf Tensors (float64, so the numbers are exact enough to compare with
-hand formulas); the forward pass and the gradient step are written out, nothing hidden.
+hand formulas); the forward pass is written out, nothing hidden.
 """
 
 from __future__ import annotations
@@ -40,11 +40,6 @@ def init_weight(fan_in: int, fan_out: int, scheme: str, rng: np.random.Generator
         return rng.uniform(-bound, bound, size=(fan_in, fan_out))
     std = np.sqrt(INIT_VARIANCE[scheme](fan_in, fan_out))
     return rng.standard_normal((fan_in, fan_out)) * std
-
-
-def bce_with_logits(z: Tensor, y: Tensor) -> Tensor:
-    """Mean binary cross-entropy of sigmoid(z) against y, stably: softplus(z) − y·z."""
-    return (tamrin.softplus(z) - y * z).mean()
 
 
 def leaf(array: np.ndarray) -> Tensor:
@@ -90,26 +85,8 @@ class RawMLP:
     def __call__(self, x: Tensor) -> Tensor:
         return self.hidden(x)[-1]
 
-    def parameters(self) -> list[Tensor]:
-        return [*self.weights, *self.biases]
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = None
-
-    def sgd_step(self, lr: float) -> None:
-        """w ← w − lr·∂L/∂w for every parameter (after ``backward``)."""
-        for p in self.parameters():
-            if p.grad is not None:
-                p.data -= lr * p.grad.data
-
 
 def as_tensor(array: np.ndarray) -> Tensor:
     """Data as a float64 Tensor without gradient."""
     return tamrin.tensor(np.asarray(array, dtype=np.float64), dtype=np.float64)
 
-
-def standardized(x: np.ndarray) -> np.ndarray:
-    """Columns scaled to mean 0 and standard deviation 1 (constant columns left at 0)."""
-    std = x.std(axis=0)
-    return (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)

@@ -123,20 +123,6 @@ def exact(name: str, value: float, expected: float, tolerance: float = 0.0) -> S
     return Statistic(name, [v], v, v, v, "a single exact computation", test, ok)
 
 
-def sign_test(name: str, differences: Sequence[float], alpha: float = 1 - LEVEL) -> Statistic:
-    """A paired comparison: passes when the positive differences are too many to be chance —
-    the one-sided binomial p-value of the count of positives (ties dropped) is below
-    ``alpha``. Needs at least 5 non-zero differences to be able to pass at α = 0.05."""
-    d = _values(differences, name)
-    nonzero = d[d != 0]
-    positives = int((nonzero > 0).sum())
-    p_value = float(_scipy.binom.sf(positives - 1, nonzero.size, 0.5)) if nonzero.size else 1.0
-    return Statistic(name, d.tolist(), float(np.median(d)), float(d.min()), float(d.max()),
-                     "median difference; range over the replicates",
-                     f"more positive differences than chance (one-sided sign test "
-                     f"p = {p_value:.3g} < {alpha:g})", p_value < alpha)
-
-
 def column(replicates: Sequence[Mapping[str, float]], name: str) -> list[float]:
     """The measurement ``name`` of every replicate, in order (a KeyError names it)."""
     try:
