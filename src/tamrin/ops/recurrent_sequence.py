@@ -9,9 +9,11 @@ equations with all T steps inside one node. For one layer in one direction:
 - forward loops over the steps and writes every step's gates and states into arrays made
   once for the sequence (NumPy's ``out=``), which it saves for backward;
 - backward is backpropagation through time in one loop, t = T−1 … 0 (or 0 … T−1 for the
-  reverse direction). The factors of δₜ that do not depend on the incoming gradient (σ′,
-  tanh′, the other gate) are computed for all T steps at once before the loop, so the loop
-  keeps only what is sequential: δₜ from ∂hₜ, then ∂hₜ₋₁ = δₜ·W_hh;
+  reverse direction). In the RNN and the GRU the factors of δₜ that do not depend on the
+  incoming gradient (f′, σ′, the other gate) are computed for all T steps at once before the
+  loop, so the loop keeps only what is sequential: δₜ from ∂hₜ, then ∂hₜ₋₁ = δₜ·W_hh. The
+  LSTM's factors span four gate blocks; it computes them inside the loop, on (B, 4H) slices
+  that are still in cache (measured faster than whole-sequence passes);
 - ∂W_hh = Σₜ δₜᵀ·hₜ₋₁ = Dᵀ·H_prev is one GEMM after the loop, and ∂xw = D (or, in a GRU,
   D with its n block unscaled by the reset gate) flows to the projection's backward (two
   more GEMMs: ∂x = D·W_ih and ∂W_ih = Dᵀ·X).
@@ -195,38 +197,35 @@ class LSTMSequence(ArrayFunction):
         hidden = states.shape[-1]
         prev = _views(states, reverse)[1]
         c_prev = _views(cells, reverse)[1]
-        i, f, g, o = gate_blocks(gates, hidden)
-        # every factor of δ that does not depend on ∂h, for all T steps at once; d becomes D
-        d = np.empty_like(gates)
-        d_i, d_f, d_g, d_o = gate_blocks(d, hidden)
-        np.subtract(1.0, i, out=d_i)
-        d_i *= i
-        d_i *= g
-        np.subtract(1.0, f, out=d_f)
-        d_f *= f
-        d_f *= c_prev
-        np.multiply(g, g, out=d_g)
-        np.subtract(1.0, d_g, out=d_g)
-        d_g *= i
-        np.subtract(1.0, o, out=d_o)
-        d_o *= o
-        d_o *= tanh_c
-        h_to_c = tanh_c * tanh_c  # ∂cₜ/∂hₜ = o ⊙ (1 − τ²)
-        np.subtract(1.0, h_to_c, out=h_to_c)
-        h_to_c *= o
+        d = np.empty_like(gates)  # δₜ for every step: D
         dh, dc = g_h.copy(), g_c.copy()
         u = np.empty_like(dh)
-        three = d.reshape(d.shape[0], d.shape[1], 4, hidden)[:, :, :3]  # the i, f, g blocks
+        # Step by step, so that every array touched is a (B, 4H) slice still in cache
+        # (whole-sequence passes over (T, B, 4H) arrays ran at memory speed, about 2× slower).
         for t in _steps(d.shape[0], not reverse):
+            a, delta, tau = gates[t], d[t], tanh_c[t]
+            i, f, g, o = gate_blocks(a, hidden)
+            d_i, d_f, d_g, d_o = gate_blocks(delta, hidden)
+            np.subtract(1.0, a, out=delta)
+            delta *= a  # σ′ = σ(1 − σ) on the i, f, o blocks
+            np.multiply(g, g, out=d_g)
+            np.subtract(1.0, d_g, out=d_g)  # tanh′ = 1 − g² on the g block
             dh += g_out[t]
             mask = None if masks is None else masks[t]
             carry_h, carry_c = _split_carry(dh, mask), _split_carry(dc, mask)
-            np.multiply(dh, h_to_c[t], out=u)
+            np.multiply(tau, tau, out=u)  # u = ∂cₜ + ∂hₜ ⊙ o ⊙ (1 − τ²)
+            np.subtract(1.0, u, out=u)
+            u *= o
+            u *= dh
             u += dc
-            three[t] *= u[:, None, :]
-            d_o[t] *= dh
-            np.matmul(d[t], w_hh, out=dh)
-            np.multiply(u, f[t], out=dc)
+            d_i *= g
+            d_f *= c_prev[t]
+            d_g *= i
+            delta.reshape(-1, 4, hidden)[:, :3] *= u[:, None, :]  # the i, f, g blocks
+            d_o *= tau
+            d_o *= dh
+            np.matmul(delta, w_hh, out=dh)
+            np.multiply(u, f, out=dc)
             if masks is not None:
                 dh += carry_h
                 dc += carry_c
