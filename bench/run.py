@@ -11,8 +11,10 @@ workload function ``number`` times, ``number`` chosen so that one repetition las
 ``MIN_REPEAT_S`` (a 2 µs op is timed over thousands of calls, a 100 ms one once). The parent
 reports the median time per call, the min–max over repetitions, the peak resident memory of
 the processes, and the ratio subject/baseline (for ``samples/s``: the throughput ratio)
-beside the workload's target. Names select workloads (``add-2x2-fwd-bwd``) or whole modules
-(``overhead``); ``--frameworks tamrin,torch`` runs only those; ``--list`` lists workloads.
+beside the workload's target — and, where the workload names them, the ratio to a floor
+(a hand-written NumPy version) and the ratio of peak memory to the baseline's. Names select
+workloads (``add-2x2-fwd-bwd``) or whole modules (``overhead``); ``--frameworks
+tamrin,torch`` runs only those; ``--list`` lists workloads.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Result:
     peak_rss_mib: float | None = None
     error: str = ""
     ratio: float | None = None  # subject / baseline (throughput ratio for samples/s)
+    floor_ratio: float | None = None  # the same against the workload's floor, if it has one
+    memory_ratio: float | None = None  # peak RSS / the baseline's, if the target names it
     verdict: str = ""  # "met", "missed", or "" where there is no numeric target
     times: list[float] = field(default_factory=list)
 
@@ -203,21 +207,42 @@ def target_ratio(workload: Any) -> float | None:
     return float(match.group(2)) if match else None
 
 
+def _ratio(workload: Any, r: Result, base: Result) -> float:
+    """subject/base of the medians for time; for samples/s the throughput ratio
+    samples/r.median ÷ samples/base.median, which is base.median / r.median."""
+    return base.median / r.median if workload.unit == "samples/s" else r.median / base.median
+
+
+def _reaches(workload: Any, ratio: float, goal: float) -> bool:
+    return ratio >= goal if workload.unit == "samples/s" else ratio <= goal
+
+
 def compare(workload: Any, results: list[Result]) -> None:
-    """Fill in each result's ratio against the baseline, and the subject's verdict."""
+    """Fill in each result's ratio against the baseline (and the floor), and the subject's
+    verdict: met when every stated target is — the baseline ratio, the floor ratio, memory."""
     by_framework = {r.framework: r for r in results}
     base = by_framework.get(workload.baseline)
     for r in results:
         if r.median is None or base is None or base.median is None or r is base:
             continue
-        # time: lower is better, so subject/baseline; samples/s: the throughput ratio
-        # samples/r.median ÷ samples/base.median, which is base.median / r.median
-        r.ratio = base.median / r.median if workload.unit == "samples/s" else \
-            r.median / base.median
-    subject, goal = by_framework.get(workload.frameworks[0]), target_ratio(workload)
-    if subject is not None and subject.ratio is not None and goal is not None:
-        better = subject.ratio >= goal if workload.unit == "samples/s" else subject.ratio <= goal
-        subject.verdict = "met" if better else "missed"
+        r.ratio = _ratio(workload, r, base)
+    subject = by_framework.get(workload.frameworks[0])
+    if subject is None or subject.ratio is None:
+        return
+    checks = []
+    goal = target_ratio(workload)
+    if goal is not None:
+        checks.append(_reaches(workload, subject.ratio, goal))
+    floor = by_framework.get(workload.floor or "")
+    if floor is not None and floor.median is not None:
+        subject.floor_ratio = _ratio(workload, subject, floor)
+        if workload.floor_ratio is not None:
+            checks.append(_reaches(workload, subject.floor_ratio, workload.floor_ratio))
+    if workload.memory_ratio is not None and subject.peak_rss_mib and base.peak_rss_mib:
+        subject.memory_ratio = subject.peak_rss_mib / base.peak_rss_mib
+        checks.append(subject.memory_ratio <= workload.memory_ratio)
+    if checks:
+        subject.verdict = "met" if all(checks) else "missed"
 
 
 # ---- the table ---------------------------------------------------------------------------------
@@ -248,6 +273,10 @@ def table(rows: list[tuple[Any, Result]]) -> str:
         else:
             median, spread = format_time(r.median), f"{format_time(r.low)}–{format_time(r.high)}"
         ratio = f"{r.ratio:.2f}× {workload.baseline}" if r.ratio is not None else ""
+        if r.floor_ratio is not None:
+            ratio += f", {r.floor_ratio:.2f}× {workload.floor}"
+        if r.memory_ratio is not None:
+            ratio += f", memory {r.memory_ratio:.2f}×"
         subject = r.framework == workload.frameworks[0]
         lines.append(f"| {r.workload} | {r.framework} | {median} | {spread} | "
                      f"{r.peak_rss_mib:.0f} MiB | {ratio} | {workload.target if subject else ''} "

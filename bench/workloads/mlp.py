@@ -78,7 +78,12 @@ WORKLOADS = {
         baseline="torch",
         unit="samples/s",
         samples_per_call=BATCH,
-        target="tamrin >= 1.0x torch throughput; peak memory <= 1/3 of torch's",
+        target="tamrin >= 1.1x torch and >= 0.95x numpy throughput; peak memory <= 1/3 of "
+               "torch's",
+        target_ratio=1.1,
+        floor="numpy",
+        floor_ratio=0.95,
+        memory_ratio=1 / 3,
         build=build_mlp_step,
         repeats=50,
         warmup=5,

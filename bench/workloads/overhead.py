@@ -1,10 +1,16 @@
-"""Per-op overhead of the autograd core (issue 2).
+"""Single ops at every size: per-op overhead (2×2) up to memory- and BLAS-bound work (512×512).
 
-Tiny 2×2 tensors measure what an op costs besides its arithmetic: wrapping arrays, recording
-the graph node, walking the graph backward. The 256×256 float32 matmul + sum, forward and
-backward, measures the opposite: whether the core stays out of BLAS's way, against raw NumPy
-doing the same arithmetic (forward A·B and its sum; backward G·Bᵀ and Aᵀ·G with G = ones).
-Fwd+bwd repetitions drop the gradients first (``grad = None``, as ``zero_grad()`` does).
+For op ∈ {add, mul, matmul} and n ∈ ``SIZES``, on float32 n×n leaves that require grad:
+
+- ``{op}-{n}x{n}-forward``: ``op(a, b)`` with the graph recorded, as in training;
+- ``{op}-{n}x{n}-fwd-bwd``: ``op(a, b).sum().backward()``, the gradients first dropped
+  (``grad = None``, as ``zero_grad()`` does).
+
+Tiny sizes measure what an op costs besides its arithmetic (wrapping arrays, recording the
+graph node, walking the graph backward); large ones whether the core stays out of the way of
+NumPy's loops and BLAS. ``matmul-256-fwd-bwd`` compares the 256×256 matmul + sum, forward and
+backward, with raw NumPy doing the same arithmetic (forward A·B and its sum; backward G·Bᵀ and
+Aᵀ·G with G = ones).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from bench.workloads.spec import Workload, import_framework
+
+SIZES = (2, 16, 64, 256, 512)
 
 
 def _leaves(framework: str, n: int) -> tuple[Any, Any]:
@@ -65,29 +73,35 @@ def _numpy_matmul_sum(n: int) -> Callable[[], object]:
     return step
 
 
-def _add(a: Any, b: Any) -> Any:
-    return a + b
-
-
-def _matmul(a: Any, b: Any) -> Any:
-    return a @ b
-
-
+OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "matmul": lambda a, b: a @ b,
+}
+SYMBOLS = {"add": "+", "mul": "*", "matmul": "@"}
 TINY = ("tamrin", "torch")
+
+
+def _op_workloads() -> dict[str, Workload]:
+    found = {}
+    for name, op in OPS.items():
+        for n in SIZES:
+            expr = f"a {SYMBOLS[name]} b"
+            found[f"{name}-{n}x{n}-forward"] = Workload(
+                title=f"{n}×{n} float32 {expr}, forward (graph recorded)", frameworks=TINY,
+                build=_forward(op, n), target="tamrin <= 1.0x torch", target_ratio=1.0)
+            found[f"{name}-{n}x{n}-fwd-bwd"] = Workload(
+                title=f"{n}×{n} float32 ({expr}).sum().backward()", frameworks=TINY,
+                build=_forward_backward(op, n), target="tamrin <= 1.0x torch",
+                target_ratio=1.0)
+    return found
+
+
 WORKLOADS = {
-    "add-2x2-forward": Workload(
-        title="2×2 float32 a + b, forward only", frameworks=TINY, build=_forward(_add, 2)),
-    "add-2x2-fwd-bwd": Workload(
-        title="2×2 float32 (a + b).sum().backward()", frameworks=TINY,
-        build=_forward_backward(_add, 2), target="tamrin <= 1.0x torch", target_ratio=1.0),
-    "matmul-2x2-forward": Workload(
-        title="2×2 float32 a @ b, forward only", frameworks=TINY, build=_forward(_matmul, 2)),
-    "matmul-2x2-fwd-bwd": Workload(
-        title="2×2 float32 (a @ b).sum().backward()", frameworks=TINY,
-        build=_forward_backward(_matmul, 2)),
+    **_op_workloads(),
     "matmul-256-fwd-bwd": Workload(
         title="256×256 float32 (a @ b).sum().backward() vs raw NumPy",
         frameworks=("tamrin", "numpy", "torch"), baseline="numpy",
-        build=_forward_backward(_matmul, 256), target="tamrin <= 1.2x numpy",
+        build=_forward_backward(OPS["matmul"], 256), target="tamrin <= 1.2x numpy",
         target_ratio=1.2),
 }

@@ -1,4 +1,4 @@
-"""Recurrent networks: forward + backward of an Elman RNN and of an LSTM, vs torch.nn.
+"""Recurrent networks: forward + backward of an Elman RNN, an LSTM and a GRU, vs torch.nn.
 
 One batch: input (T = 50, B = 32, 64), hidden 128, float32, loss = Σ output·G for a fixed
 random G; the parameters' gradients are computed (and cleared before each repetition).
@@ -80,6 +80,10 @@ def build_lstm(framework: str) -> Callable[[], object]:
     return _framework_step(framework, "LSTM")
 
 
+def build_gru(framework: str) -> Callable[[], object]:
+    return _framework_step(framework, "GRU")
+
+
 WORKLOADS = {
     "rnn-elman-train-step": Workload(
         title="Elman RNN (tanh) forward+backward, input 64, hidden 128, T 50, batch 32",
@@ -90,7 +94,15 @@ WORKLOADS = {
     "lstm-train-step": Workload(
         title="LSTM forward+backward, input 64, hidden 128, T 50, batch 32",
         frameworks=("tamrin", "torch"),
-        target="tamrin <= 1.5x torch time",
+        target="tamrin <= 1.0x torch time; peak memory <= 1/3 of torch's",
+        target_ratio=1.0,
+        memory_ratio=1 / 3,
         build=build_lstm,
+    ),
+    "gru-train-step": Workload(
+        title="GRU forward+backward, input 64, hidden 128, T 50, batch 32",
+        frameworks=("tamrin", "torch"),
+        target="tamrin <= 1.0x torch time",
+        build=build_gru,
     ),
 }

@@ -22,6 +22,12 @@ class Workload:
     # The number in ``target`` ("tamrin <= 1.2x numpy" → 1.2), for the met/missed verdict;
     # when None, the runner reads it from ``target``'s text.
     target_ratio: float | None = None
+    # A second reference besides the baseline: the subject's ratio to the ``floor``
+    # framework (same direction as ``target_ratio``) must reach ``floor_ratio``.
+    floor: str | None = None
+    floor_ratio: float | None = None
+    # Peak resident memory: the subject's may be at most this fraction of the baseline's.
+    memory_ratio: float | None = None
 
 
 def is_quick() -> bool:

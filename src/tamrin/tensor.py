@@ -34,7 +34,7 @@ from tamrin import validation
 from tamrin.device import CPU, device
 from tamrin.dtypes import bool_, float16, float32
 from tamrin.grad_mode import STATE, no_grad
-from tamrin.versions import check_unmodified, recorded_parents
+from tamrin.versions import WRITES, check_unmodified, recorded_inputs
 
 DEFAULT_FLOAT = float32
 
@@ -324,18 +324,19 @@ def _topological_order(root: Any) -> list:
 
     Iterative depth-first post-order: each node is appended once all the nodes it reads
     from are appended. Reversed, consumers come before producers — the order backprop needs.
+    (Each stack entry keeps its node's edges as a ``zip`` iterator, resumed where it left.)
     """
     order: list = []
     visited = {root}
-    stack = [(root, iter(recorded_parents(root)))]
+    stack = [(root, zip(recorded_inputs(root), root.needs_input_grad))]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent is not None:
-                pnode = parent._ctx
+        node, edges = stack[-1]
+        for x, need in edges:
+            if need:
+                pnode = x._ctx
                 if pnode is not None and pnode not in visited:
                     visited.add(pnode)
-                    stack.append((pnode, iter(recorded_parents(pnode))))
+                    stack.append((pnode, zip(recorded_inputs(pnode), pnode.needs_input_grad)))
                     break
         else:
             stack.pop()
@@ -453,8 +454,12 @@ def run_backward(root: Tensor, gradient: Any = None, retain_graph: bool = False)
                 raise _freed_graph_error(node)
             if node.hooked is not None:
                 g_out = _hooked_output_grads(node, g_out)
-            check_unmodified(node)
-            g_in = _call_backward(node, g_out)
+            if node.stamp != WRITES[0]:  # some tensor was changed in place since recording
+                check_unmodified(node)
+            g_in = node.fn.backward(node, g_out) if node.n_outputs == 1 else \
+                _backward_of_outputs(node, g_out)
+            if type(g_in) is not tuple:
+                g_in = (g_in,)
             if anomaly:
                 _check_finite(node, g_in)
             if not retain_graph:
@@ -472,14 +477,10 @@ def _freed_graph_error(node: Any) -> RuntimeError:
     )
 
 
-def _call_backward(node: Any, g_out: Any) -> tuple:
-    """The node's ``backward`` (zeros for unused outputs), its result always a tuple."""
-    if node.n_outputs == 1:
-        g_in = node.fn.backward(node, g_out)
-    else:
-        g_in = node.fn.backward(node, *(np.zeros(shape, dtype) if g is None else g
-                                        for g, (shape, dtype) in zip(g_out, node.output_meta)))
-    return g_in if type(g_in) is tuple else (g_in,)
+def _backward_of_outputs(node: Any, g_out: list) -> Any:
+    """The backward of a node with several outputs (zeros for the outputs nothing used)."""
+    return node.fn.backward(node, *(np.zeros(shape, dtype) if g is None else g
+                                    for g, (shape, dtype) in zip(g_out, node.output_meta)))
 
 
 def _node_slot(node: Any, g: np.ndarray, index: int, current: Any) -> Any:
@@ -501,18 +502,18 @@ def _hooked_output_grads(node: Any, g_out: Any) -> Any:
 
 
 def _send_to_parents(node: Any, g_in: tuple, grads: dict, hooked_leaves: dict) -> None:
-    """Hand each input its gradient: leaves accumulate it (a leaf with hooks collects the
-    sum over all its uses first, so its hooks run once, as in PyTorch), other nodes wait
-    for the rest."""
-    handed_out: set[int] = set()  # ids of arrays already given to an input of this node
-    for parent, g in zip(recorded_parents(node), g_in):
-        if parent is None or g is None:
+    """Hand each input that needs it its gradient: leaves accumulate it (a leaf with hooks
+    collects the sum over all its uses first, so its hooks run once, as in PyTorch), other
+    nodes wait for the rest."""
+    handed_out: list[int] = []  # ids of arrays already given to an input of this node
+    for parent, need, g in zip(recorded_inputs(node), node.needs_input_grad, g_in):
+        if not need or g is None:
             continue
         if g.shape != parent._array.shape:
             g = sum_to_shape(g, parent._array.shape)
         if id(g) in handed_out:  # one array handed to two inputs (a + b): give each its own
             g = g.copy()
-        handed_out.add(id(g))
+        handed_out.append(id(g))
         pnode = parent._ctx
         if pnode is None:
             if parent._hooks:

@@ -13,7 +13,7 @@ count of writes tells — the check costs one comparison.)
 An in-place op on a tensor that is in the graph (``h += b``, ``h.relu_()``) gives that
 tensor a new graph node (``tamrin.ops.inplace``); nodes recorded earlier must still send
 their gradients to the old value, whose place in the graph a *snapshot* tensor keeps.
-``recorded_parents`` finds, for each input of a node, the tensor as it was recorded.
+``recorded_inputs`` finds, for each input of a node, the tensor as it was recorded.
 """
 
 from __future__ import annotations
@@ -51,21 +51,22 @@ def _as_recorded(t: Any, version: int) -> Any:
     return history[min(later)] if later else t
 
 
-def recorded_parents(node: Any) -> tuple:
-    """The inputs of ``node`` that want gradients, as they were when it was recorded."""
+def recorded_inputs(node: Any) -> tuple:
+    """The inputs of ``node`` as they were when it was recorded (the graph's edges are those
+    that need a gradient, ``node.needs_input_grad``)."""
     if node.stamp == WRITES[0]:
-        return node.parents
-    parents = tuple(p if p is None or p._version_box[0] == v else _as_recorded(p, v)
-                    for p, v in zip(node.parents, node.versions))
-    if node.fn.is_view and parents[0] is not node.parents[0] and \
-            node.out_boxes[0] is node.parents[0]._version_box:
+        return node.inputs
+    inputs = tuple(x if v is None or x._version_box[0] == v else _as_recorded(x, v)
+                   for x, v in zip(node.inputs, node.versions))
+    if node.fn.is_view and node.needs_input_grad[0] and inputs[0] is not node.inputs[0] and \
+            node.out_boxes[0] is node.inputs[0]._version_box:
         raise RuntimeError(
             f"backward through {node.name()}: this view shares its storage with a tensor "
             "that was changed in place (with autograd) after the view was made, so its "
             "values are the new ones but its history is the old one. tamrin does not "
             "rewrite a view's history (PyTorch does): make the view after the in-place "
             "change, or change a clone().")
-    return parents
+    return inputs
 
 
 def check_unmodified(node: Any) -> None:

@@ -67,6 +67,27 @@ def test_ratio_and_verdict(unit, target, subject, verdict, ratio):
     assert "| w | tamrin |" in table([(workload, r) for r in results])
 
 
+@pytest.mark.parametrize("floor_time, memory, verdict", [
+    (0.9, 0.2, "met"),  # 0.9/1.0 = 0.9× the floor's throughput: ≥ 0.8 asked
+    (0.5, 0.2, "missed"),  # half the floor's throughput
+    (0.9, 0.5, "missed"),  # memory above 1/3 of the baseline's
+])
+def test_floor_and_memory_targets_join_the_verdict(floor_time, memory, verdict):
+    workload = Workload(title="t", frameworks=("tamrin", "torch", "numpy"), build=print,
+                        unit="samples/s", target="tamrin >= 1.0x torch", floor="numpy",
+                        floor_ratio=0.8, memory_ratio=1 / 3)
+    results = _results(1.0, 2.0) + [Result("w", "numpy", median=floor_time, low=floor_time,
+                                            high=floor_time, peak_rss_mib=1.0)]
+    results[0].peak_rss_mib = memory
+    compare(workload, results)
+    assert results[0].ratio == pytest.approx(2.0)
+    assert results[0].floor_ratio == pytest.approx(floor_time)
+    assert results[0].memory_ratio == pytest.approx(memory)
+    assert results[0].verdict == verdict
+    row = table([(workload, r) for r in results]).splitlines()[2]
+    assert f"{floor_time:.2f}× numpy" in row and f"memory {memory:.2f}×" in row
+
+
 def test_target_ratio_prefers_the_explicit_number():
     assert target_ratio(_workload("time", "tamrin <= 1.2x numpy")) == 1.2
     assert target_ratio(_workload("time", "tamrin <= 1.2x numpy", ratio=3.0)) == 3.0

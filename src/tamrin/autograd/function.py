@@ -24,31 +24,30 @@ import numpy as np
 
 from tamrin.grad_mode import STATE
 from tamrin.tensor import Tensor
-from tamrin.versions import WRITES, recorded_parents
+from tamrin.versions import WRITES, recorded_inputs
+
+FRESH = (0,)  # the version of a new output
+_new = object.__new__
 
 
 class Context:
     """A node of the graph: the op, its inputs, and what forward saved for backward.
 
     ``needs_input_grad[i]`` tells backward whether input ``i`` wants a gradient, so an op
-    can skip work (e.g. conv's dX for the network's input). Op-specific values (strides,
-    masks…) may be stored as attributes; ``release()`` drops them with the saved arrays.
-    ``inputs``/``versions`` and ``out_*`` are what the in-place checks compare with.
+    can skip work (e.g. conv's dX for the network's input); the graph's edges are the
+    ``inputs`` that need one. Op-specific values (strides, masks…) may be stored as
+    attributes; ``release()`` drops them with the saved arrays. ``versions`` and ``out_*``
+    are what the in-place checks compare with. Nodes are made by ``ArrayFunction.apply``
+    (which sets ``fn``, ``needs_input_grad`` and ``saved_arrays``); the rarely changed
+    fields are class attributes, so that a node costs only what every node needs.
     """
 
-    __slots__ = ("fn", "parents", "needs_input_grad", "saved_arrays", "released",
-                 "n_outputs", "output_meta", "hooked", "inputs", "versions", "stamp",
+    __slots__ = ("fn", "needs_input_grad", "saved_arrays", "inputs", "versions", "stamp",
                  "out_boxes", "out_versions", "out_arrays", "__dict__")
-
-    def __init__(self, fn: type[ArrayFunction], parents: tuple, needs_input_grad: tuple) -> None:
-        self.fn = fn
-        self.parents = parents
-        self.needs_input_grad = needs_input_grad
-        self.saved_arrays: tuple = ()
-        self.released = False
-        self.n_outputs = 1
-        self.output_meta: list | None = None
-        self.hooked: list | None = None
+    released = False
+    n_outputs = 1
+    output_meta: list | None = None
+    hooked: list | None = None
 
     def name(self) -> str:
         """The node's name, e.g. ``"MulBackward"`` (PyTorch's ``grad_fn.name()``)."""
@@ -58,15 +57,15 @@ class Context:
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
         """(node, output index) per input, as PyTorch: a leaf's is its ``AccumulateGrad``
         node, an input that needs no gradient gives ``(None, 0)``."""
-        return tuple(_edge(p) for p in recorded_parents(self))
+        return tuple(_edge(x if need else None)
+                     for x, need in zip(recorded_inputs(self), self.needs_input_grad))
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_arrays = arrays
 
     def release(self) -> None:
         """Free everything forward saved (called after backward unless retain_graph)."""
-        self.saved_arrays = ()
-        self.inputs = self.out_arrays = ()
+        self.saved_arrays = self.out_arrays = ()
         self.__dict__.clear()
         self.released = True
 
@@ -116,25 +115,22 @@ class ArrayFunction:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors (or constant ndarrays) and record it in the graph."""
-        arrays, needs, parents, versions = [], [], [], []
+        arrays, needs, versions = [], [], []
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x._array)
+                needs.append(x.requires_grad)
                 versions.append(x._version_box[0])
-                if x.requires_grad:
-                    needs.append(True)
-                    parents.append(x)
-                    continue
             else:
                 arrays.append(x)
+                needs.append(False)
                 versions.append(None)
-            needs.append(False)
-            parents.append(None)  # the graph keeps only inputs needing grad
-        track = STATE.grad_enabled and True in needs
-        ctx = Context(cls, tuple(parents) if track else (), tuple(needs))
+        ctx = _new(Context)
+        ctx.fn, ctx.needs_input_grad, ctx.saved_arrays = cls, tuple(needs), ()
         out = cls.forward(ctx, *arrays, **params)
         if STATE.anomaly_enabled:
             _check_forward(cls, out)
+        track = STATE.grad_enabled and True in needs
         if type(out) is tuple:
             result = _wrap_outputs(ctx, out, track)
         else:
@@ -142,10 +138,10 @@ class ArrayFunction:
             if cls.is_view:
                 _share_storage(result, inputs[0])
             if track:  # what the in-place checks of tamrin.versions compare with
-                box = result._version_box
-                ctx.out_boxes, ctx.out_versions, ctx.out_arrays = (box,), (box[0],), (out,)
+                ctx.out_boxes, ctx.out_versions, ctx.out_arrays = \
+                    (result._version_box,), FRESH, (out,)
         if track:
-            ctx.inputs, ctx.versions, ctx.stamp = inputs, tuple(versions), WRITES[0]
+            ctx.inputs, ctx.versions, ctx.stamp = inputs, versions, WRITES[0]
         return result
 
 
@@ -156,7 +152,7 @@ def _wrap_outputs(ctx: Context, outs: tuple, track: bool) -> tuple[Tensor, ...]:
         return tuple(Tensor._make(o) for o in outs)
     result = tuple(Tensor._make(o, True, ctx, i) for i, o in enumerate(outs))
     ctx.out_boxes = tuple(t._version_box for t in result)
-    ctx.out_versions = (0,) * len(result)
+    ctx.out_versions = FRESH * len(result)
     ctx.out_arrays = outs
     return result
 

@@ -1,12 +1,14 @@
 """Recurrent layers: RNN (tanh/ReLU), LSTM, GRU and their single-step cells.
 
 A layer runs, for each of its ``num_layers`` layers and each direction, the input
-projection of the whole sequence in one GEMM (xw = x·W_ihᵀ + b_ih), then one fused step
-op per time step (``tamrin.ops.recurrent``): hₜ = cell(xwₜ, hₜ₋₁). Gradients flow back
-through time along the graph (BPTT). For the RNN and LSTM, W_hh's gradient is one GEMM over
-the whole sequence (``split_steps``), not one per step. Parameter names, shapes, gate order,
-initialisation U(−1/√hidden, 1/√hidden), input/output layouts and the returned
-(output, h_n[, c_n]) are PyTorch's, so state dicts move between the two libraries unchanged.
+projection of the whole sequence in one GEMM (xw = x·W_ihᵀ + b_ih), then the recurrence over
+all T steps as one op (``tamrin.ops.recurrent_sequence``: one loop forward, one loop of
+backpropagation through time backward, W_hh's gradient one GEMM for the sequence). The cells
+(``RNNCell`` …) run one step each, as one fused op (``tamrin.ops.recurrent``) whose backward
+is the course's hand derivation; the layers' sequence ops are tested against them. Parameter
+names, shapes, gate order, initialisation U(−1/√hidden, 1/√hidden), input/output layouts and
+the returned (output, h_n[, c_n]) are PyTorch's, so state dicts move between the two
+libraries unchanged.
 
 Variable-length batches: ``forward(input, hx, lengths=…)`` takes the true length of each
 padded sequence and follows PyTorch's packed sequences — h_n is the state after step L of
@@ -26,7 +28,8 @@ from tamrin.nn.module import Module
 from tamrin.nn.parameter import Parameter, empty_parameter
 from tamrin.ops.dropout import dropout
 from tamrin.ops.linear import linear
-from tamrin.ops.recurrent import gru_step, lstm_step, rnn_step, split_steps, unbind
+from tamrin.ops.recurrent import gru_step, lstm_step, rnn_step, unbind
+from tamrin.ops.recurrent_sequence import gru_sequence, lstm_sequence, rnn_sequence
 from tamrin.ops.shape import cat, stack
 from tamrin.tensor import Tensor
 
@@ -77,8 +80,8 @@ class RNNBase(Module):
 
     gates = 1
     state_count = 1
-    # gates = xw + h·W_hhᵀ + b_hh: b_hh may join b_ih in the projection, and W_hh's gradient
-    # is Σₜ ∂xwₜᵀ·hₜ₋₁ (batched over the sequence). Not so in a GRU (b_hn is gated by r).
+    # gates = xw + h·W_hhᵀ + b_hh: b_hh may join b_ih in the projection (added once, not once
+    # per step). Not so in a GRU, whose b_hn is gated by r.
     additive_recurrence = True
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -121,9 +124,10 @@ class RNNBase(Module):
         return get("weight_ih" + tag), get("weight_hh" + tag), get("bias_ih" + tag), \
             get("bias_hh" + tag)
 
-    # ---- the step each subclass defines ----------------------------------------------------
-    def _step(self, xw: Tensor, state: State, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
-              mask: np.ndarray | None, w_hh_t: np.ndarray) -> State:
+    # ---- the recurrence each subclass defines ----------------------------------------------
+    def _sequence(self, xw: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+                  masks: np.ndarray | None, reverse: bool) -> tuple[Tensor, ...]:
+        """(outputs (T, B, H), *final state) of one layer in one direction over ``xw``."""
         raise NotImplementedError
 
     # ---- forward ---------------------------------------------------------------------------
@@ -160,25 +164,11 @@ class RNNBase(Module):
                        masks: np.ndarray | None) -> tuple[Tensor, State]:
         """One layer in one direction over all T steps: (outputs (T, B, H), final state)."""
         w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
-        w_hh_t = np.ascontiguousarray(w_hh._array.T)  # once per sequence, for BLAS
-        steps = x.shape[0]
-        h_prev: list[np.ndarray] | None = None
-        if self.additive_recurrence:
-            if b_hh is not None:  # added once, not once per step
-                b_ih, b_hh = b_ih + b_hh, None
-            h_prev = [None] * steps  # type: ignore[list-item]
-            xw = split_steps(_project(x, w_ih, b_ih), w_hh, h_prev)
-            step_w_hh = w_hh._array  # a constant for the steps: split_steps owns ∂W_hh
-        else:
-            xw, step_w_hh = unbind(_project(x, w_ih, b_ih)), w_hh
-        outputs: list[Tensor] = [None] * steps  # type: ignore[list-item]
-        for t in (reversed(range(steps)) if direction else range(steps)):
-            mask = None if masks is None else masks[t]
-            if h_prev is not None:
-                h_prev[t] = state[0]._array
-            state = self._step(xw[t], state, step_w_hh, b_hh, mask, w_hh_t)
-            outputs[t] = state[0]
-        return stack(outputs), state
+        if self.additive_recurrence and b_hh is not None:
+            b_ih, b_hh = b_ih + b_hh, None
+        outputs, *final = self._sequence(_project(x, w_ih, b_ih), state, w_hh, b_hh, masks,
+                                         reverse=direction == 1)
+        return outputs, tuple(final)
 
     def _check_input(self, input: Tensor) -> bool:
         name = type(self).__name__
@@ -235,9 +225,9 @@ class RNN(RNNBase):
                          bidirectional)
         self.nonlinearity = nonlinearity
 
-    def _step(self, xw: Tensor, state: State, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
-              mask: np.ndarray | None, w_hh_t: np.ndarray) -> State:
-        return (rnn_step(xw, state[0], w_hh, b_hh, self.nonlinearity, mask, w_hh_t),)
+    def _sequence(self, xw: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+                  masks: np.ndarray | None, reverse: bool) -> tuple[Tensor, ...]:
+        return rnn_sequence(xw, state[0], w_hh, self.nonlinearity, masks, reverse)
 
     def extra_repr(self) -> str:
         extra = "" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}"
@@ -251,9 +241,9 @@ class LSTM(RNNBase):
     gates = 4
     state_count = 2
 
-    def _step(self, xw: Tensor, state: State, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
-              mask: np.ndarray | None, w_hh_t: np.ndarray) -> State:
-        return lstm_step(xw, state[0], state[1], w_hh, b_hh, mask, w_hh_t)
+    def _sequence(self, xw: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+                  masks: np.ndarray | None, reverse: bool) -> tuple[Tensor, ...]:
+        return lstm_sequence(xw, state[0], state[1], w_hh, masks, reverse)
 
 
 class GRU(RNNBase):
@@ -263,9 +253,9 @@ class GRU(RNNBase):
     gates = 3
     additive_recurrence = False  # b_hn is multiplied by the reset gate
 
-    def _step(self, xw: Tensor, state: State, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
-              mask: np.ndarray | None, w_hh_t: np.ndarray) -> State:
-        return (gru_step(xw, state[0], w_hh, b_hh, mask, w_hh_t),)
+    def _sequence(self, xw: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+                  masks: np.ndarray | None, reverse: bool) -> tuple[Tensor, ...]:
+        return gru_sequence(xw, state[0], w_hh, b_hh, masks, reverse)
 
 
 # ---- cells: one time step ----------------------------------------------------------------

@@ -37,6 +37,9 @@ from tamrin.ops.compare import (
 from tamrin.ops.convert import CONVERSIONS
 from tamrin.ops.einsum import einsum
 from tamrin.ops.elementwise import (
+    Add,
+    Mul,
+    Sub,
     abs,
     add,
     clamp,
@@ -132,10 +135,26 @@ def _reflected(fn: Any) -> Any:
     return method
 
 
+def _operator(fn: Any, op: Any) -> Any:
+    """``fn`` as a Tensor operator (``a + b``), with the common case — two Tensors of one
+    dtype kind, where ``binary_operands`` would change nothing — sent straight to
+    ``op.apply`` (a third of the Python time of a small op's forward)."""
+    apply = op.apply
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        if isinstance(other, Tensor) and self._array.dtype.kind == other._array.dtype.kind:
+            return apply(self, other)
+        return fn(self, other)
+
+    method.__name__ = f"__{fn.__name__}__"
+    return method
+
+
 def _install_tensor_methods() -> None:
     operators = {
-        "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _reflected(sub),
-        "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div,
+        "__add__": _operator(add, Add), "__radd__": _reflected(add),
+        "__sub__": _operator(sub, Sub), "__rsub__": _reflected(sub),
+        "__mul__": _operator(mul, Mul), "__rmul__": _reflected(mul), "__truediv__": div,
         "__rtruediv__": _reflected(div), "__pow__": pow, "__rpow__": _reflected(pow),
         "__matmul__": matmul, "__rmatmul__": _reflected(matmul), "__neg__": neg,
         "__abs__": abs, "__getitem__": getitem, "__eq__": eq, "__ne__": ne, "__lt__": lt,

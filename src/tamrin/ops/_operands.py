@@ -32,7 +32,10 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
     An integer (or bool) operand beside a floating one takes the floating dtype, as in
     PyTorch (NumPy alone would widen int64 ⊕ float32 to float64).
     """
-    if not isinstance(a, Tensor):
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor) and a._array.dtype.kind == b._array.dtype.kind:
+            return a, b  # the common case, first
+    else:
         a = constant_like(a, b)
     if not isinstance(b, Tensor):
         b = constant_like(b, a)

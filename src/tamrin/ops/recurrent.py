@@ -12,22 +12,11 @@ Variable-length batches: an optional ``mask`` (shape (batch, 1), 1 = this step i
 so the final state of a sequence of length L is its state after step L (as PyTorch's
 packed sequences). Backward then sends m ⊙ g through the cell and (1 − m) ⊙ g straight to h.
 
-Speed: ``w_hh_t`` may carry W_hhᵀ as a C-contiguous array, made once per sequence by the
-layer — BLAS multiplies (32×128)·(128×512) about 1.5× faster by it than by the transposed
-view W_hh.T, and a sequence does that product once per step.
+``unbind`` splits a (T, …) tensor into its time steps as views (one node, one ``np.stack``
+in backward) — the initial states of a multi-layer layer, one per layer and direction.
 
-``unbind`` splits the projected sequence into its time steps as views (one node, one
-``np.stack`` in backward) so that no step pays for a full-size gradient of the sequence.
-
-Batched recurrent-weight gradient (Elman RNN and LSTM, whose gates are xwₜ + hₜ₋₁·W_hhᵀ):
-the gradient reaching the recurrent term of step t is the one reaching xwₜ, δₜ, so
-
-    ∂W_hh = Σₜ δₜᵀ·hₜ₋₁ = Dᵀ·H_prev      (D, H_prev: the T steps stacked, (T·B, ·))
-
-is ONE GEMM after the time loop (``split_steps``) instead of T thin (G·H × B)·(B × H) ones
-inside it — the layer then hands the step ops W_hh as a constant, and only ∂h = δ·W_hh stays
-sequential. (∂x = D·W_ih and ∂W_ih = Dᵀ·X were already one GEMM each: the input projection
-of the whole sequence is one ``linear``.)
+The layers run a whole sequence as one op (``tamrin.ops.recurrent_sequence``), which is
+tested against these steps; the cells (``nn.RNNCell`` …) run them directly.
 """
 
 from __future__ import annotations
@@ -40,7 +29,7 @@ from tamrin.autograd import ArrayFunction, Context
 from tamrin.tensor import Tensor
 
 
-def _sigmoid_inplace(a: np.ndarray) -> np.ndarray:
+def sigmoid_inplace(a: np.ndarray) -> np.ndarray:
     """σ(a) = ½(1 + tanh(a/2)) written into ``a``: stable for any a, one tanh call."""
     a *= 0.5
     np.tanh(a, out=a)
@@ -49,10 +38,9 @@ def _sigmoid_inplace(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _recurrent_term(h: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray | None,
-                    w_hh_t: np.ndarray | None) -> np.ndarray:
-    """h·W_hhᵀ + b_hh (by the contiguous W_hhᵀ when the layer made one)."""
-    out = h @ (w_hh.T if w_hh_t is None else w_hh_t)
+def _recurrent_term(h: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray | None) -> np.ndarray:
+    """h·W_hhᵀ + b_hh."""
+    out = h @ w_hh.T
     if b_hh is not None:
         out += b_hh
     return out
@@ -87,8 +75,8 @@ class RNNStep(ArrayFunction):
     @staticmethod
     def forward(ctx: Context, xw: np.ndarray, h: np.ndarray, w_hh: np.ndarray,
                 b_hh: np.ndarray | None, nonlinearity: str = "tanh",
-                mask: np.ndarray | None = None, w_hh_t: np.ndarray | None = None) -> np.ndarray:
-        a = _recurrent_term(h, w_hh, b_hh, w_hh_t)
+                mask: np.ndarray | None = None) -> np.ndarray:
+        a = _recurrent_term(h, w_hh, b_hh)
         a += xw
         new = np.tanh(a, out=a) if nonlinearity == "tanh" else np.maximum(a, 0, out=a)
         ctx.save_for_backward(h, w_hh, new)
@@ -119,13 +107,12 @@ class LSTMStep(ArrayFunction):
 
     @staticmethod
     def forward(ctx: Context, xw: np.ndarray, h: np.ndarray, c: np.ndarray, w_hh: np.ndarray,
-                b_hh: np.ndarray | None, mask: np.ndarray | None = None,
-                w_hh_t: np.ndarray | None = None) -> tuple:
-        gates = _recurrent_term(h, w_hh, b_hh, w_hh_t)
+                b_hh: np.ndarray | None, mask: np.ndarray | None = None) -> tuple:
+        gates = _recurrent_term(h, w_hh, b_hh)
         gates += xw
         n = h.shape[-1]
         _lstm_activations_inplace(gates, n)
-        i, f, g, o = _blocks(gates, n)
+        i, f, g, o = gate_blocks(gates, n)
         c_new = f * c + i * g
         tc = np.tanh(c_new)
         h_new = o * tc
@@ -137,7 +124,7 @@ class LSTMStep(ArrayFunction):
     def backward(ctx: Context, gh: np.ndarray, gc: np.ndarray) -> tuple:
         h, c, w_hh, gates, tc = ctx.saved_arrays
         n = h.shape[-1]
-        i, f, g, o = _blocks(gates, n)
+        i, f, g, o = gate_blocks(gates, n)
         gh, carry_h = _split_by_mask(ctx.mask, gh)
         gc, carry_c = _split_by_mask(ctx.mask, gc)
         dc = 1.0 - tc * tc
@@ -145,7 +132,7 @@ class LSTMStep(ArrayFunction):
         dc *= o
         dc += gc
         d = gates * (1.0 - gates)  # σ′ = σ(1 − σ) on the i, f, o blocks
-        np.subtract(1.0, g * g, out=_blocks(d, n)[2])  # tanh′ = 1 − g² on the g block
+        np.subtract(1.0, g * g, out=gate_blocks(d, n)[2])  # tanh′ = 1 − g² on the g block
         d *= np.concatenate((dc * g, dc * c, dc * i, gh * tc), axis=1)  # ∂L/∂[i, f, g, o]
         dw, db = _weight_grads(ctx, d, h)
         dh = d @ w_hh + carry_h if ctx.needs_input_grad[1] else None
@@ -166,11 +153,10 @@ class GRUStep(ArrayFunction):
 
     @staticmethod
     def forward(ctx: Context, xw: np.ndarray, h: np.ndarray, w_hh: np.ndarray,
-                b_hh: np.ndarray | None, mask: np.ndarray | None = None,
-                w_hh_t: np.ndarray | None = None) -> np.ndarray:
+                b_hh: np.ndarray | None, mask: np.ndarray | None = None) -> np.ndarray:
         n = h.shape[-1]
-        hw = _recurrent_term(h, w_hh, b_hh, w_hh_t)
-        rz = _sigmoid_inplace(xw[:, :2 * n] + hw[:, :2 * n])
+        hw = _recurrent_term(h, w_hh, b_hh)
+        rz = sigmoid_inplace(xw[:, :2 * n] + hw[:, :2 * n])
         r, z = rz[:, :n], rz[:, n:]
         cand = np.tanh(xw[:, 2 * n:] + r * hw[:, 2 * n:])
         h_new = cand + z * (h - cand)
@@ -197,7 +183,7 @@ class GRUStep(ArrayFunction):
 
 
 @functools.cache
-def _lstm_scale_shift(n: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+def lstm_scale_shift(n: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     """Per-column s and b with s·tanh(s·a) + b = σ(a) on the i, f, o blocks, tanh(a) on g."""
     scale = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype), n)
     shift = np.repeat(np.array([0.5, 0.5, 0.0, 0.5], dtype), n)
@@ -208,38 +194,16 @@ def _lstm_scale_shift(n: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
 def _lstm_activations_inplace(gates: np.ndarray, n: int) -> None:
     """[σ, σ, tanh, σ] of the four gate blocks, as four whole-array passes (strided
     per-block passes are several times slower in NumPy)."""
-    scale, shift = _lstm_scale_shift(n, gates.dtype)
+    scale, shift = lstm_scale_shift(n, gates.dtype)
     gates *= scale
     np.tanh(gates, out=gates)
     gates *= scale
     gates += shift
 
 
-def _blocks(gates: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
-    """The gate blocks [:, 0:n], [:, n:2n], … of a (batch, k·n) array, as views."""
-    return tuple(gates[:, j:j + n] for j in range(0, gates.shape[1], n))
-
-
-class SplitSteps(ArrayFunction):
-    """Split xw (T, …) into its T steps (views) and own W_hh's gradient for the sequence.
-
-    Forward: the slices xw[0], xw[1], … (W_hh is not used). Backward: D = stack(∂xwₜ) and
-    ∂W_hh = Dᵀ·H_prev, with H_prev[t] = hₜ₋₁ the state fed to step t — known only once the
-    steps have run, so the layer fills the list ``h_prev`` that forward keeps.
-    """
-
-    @staticmethod
-    def forward(ctx: Context, xw: np.ndarray, w_hh: np.ndarray, h_prev: list) -> tuple:
-        ctx.h_prev = h_prev
-        return tuple(xw)
-
-    @staticmethod
-    def backward(ctx: Context, *grads: np.ndarray) -> tuple:
-        d = np.stack(grads)
-        if not ctx.needs_input_grad[1]:
-            return d, None
-        h_prev = np.stack(ctx.h_prev)
-        return d, d.reshape(-1, d.shape[-1]).T @ h_prev.reshape(-1, h_prev.shape[-1])
+def gate_blocks(gates: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    """The gate blocks [..., 0:n], [..., n:2n], … of a (…, k·n) array, as views."""
+    return tuple(gates[..., j:j + n] for j in range(0, gates.shape[-1], n))
 
 
 class Unbind(ArrayFunction):
@@ -256,34 +220,25 @@ class Unbind(ArrayFunction):
 
 # ---- the functions layers call -----------------------------------------------------------
 
-def rnn_step(xw: Tensor, h: Tensor, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
-             nonlinearity: str = "tanh", mask: np.ndarray | None = None,
-             w_hh_t: np.ndarray | None = None) -> Tensor:
+def rnn_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None,
+             nonlinearity: str = "tanh", mask: np.ndarray | None = None) -> Tensor:
     """One Elman step from the input projection ``xw`` (see ``RNNStep``)."""
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"rnn_step: unknown nonlinearity {nonlinearity!r} "
                          "(expected 'tanh' or 'relu')")
-    return RNNStep.apply(xw, h, w_hh, b_hh, nonlinearity=nonlinearity, mask=mask,
-                         w_hh_t=w_hh_t)
+    return RNNStep.apply(xw, h, w_hh, b_hh, nonlinearity=nonlinearity, mask=mask)
 
 
-def lstm_step(xw: Tensor, h: Tensor, c: Tensor, w_hh: Tensor | np.ndarray, b_hh: Tensor | None,
-              mask: np.ndarray | None = None,
-              w_hh_t: np.ndarray | None = None) -> tuple[Tensor, Tensor]:
+def lstm_step(xw: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None,
+              mask: np.ndarray | None = None) -> tuple[Tensor, Tensor]:
     """One LSTM step from the input projection ``xw``; returns (h′, c′) (see ``LSTMStep``)."""
-    return LSTMStep.apply(xw, h, c, w_hh, b_hh, mask=mask, w_hh_t=w_hh_t)
+    return LSTMStep.apply(xw, h, c, w_hh, b_hh, mask=mask)
 
 
 def gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None,
-             mask: np.ndarray | None = None, w_hh_t: np.ndarray | None = None) -> Tensor:
+             mask: np.ndarray | None = None) -> Tensor:
     """One GRU step from the input projection ``xw`` (see ``GRUStep``)."""
-    return GRUStep.apply(xw, h, w_hh, b_hh, mask=mask, w_hh_t=w_hh_t)
-
-
-def split_steps(xw: Tensor, w_hh: Tensor, h_prev: list) -> tuple[Tensor, ...]:
-    """The steps xw[0], xw[1], … as one graph node that also computes ∂W_hh = Σₜ δₜᵀ·hₜ₋₁
-    in backward, from ``h_prev[t]`` (the caller stores each step's input state there)."""
-    return SplitSteps.apply(xw, w_hh, h_prev=h_prev)
+    return GRUStep.apply(xw, h, w_hh, b_hh, mask=mask)
 
 
 def unbind(x: Tensor) -> tuple[Tensor, ...]:

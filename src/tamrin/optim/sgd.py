@@ -48,7 +48,8 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = d.copy()
             else:
                 buf *= momentum
-                buf += (1 - group["dampening"]) * d
+                dampening = group["dampening"]
+                buf += d if dampening == 0 else (1 - dampening) * d  # no temporary when τ = 0
             d = d + momentum * buf if group["nesterov"] else buf
         p._array -= group["lr"] * d
         if group["l1"] != 0:

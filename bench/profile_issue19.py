@@ -1,0 +1,168 @@
+"""Where the time goes in the workloads issue 19 could not bring under PyTorch's time:
+``python -m bench.profile_issue19 [overhead|conv|lstm|mlp ...]`` (1 thread, one process).
+
+Each section times the parts of one workload separately (best of several repetitions, so
+that a loaded machine disturbs it less) beside PyTorch's whole time for the same work:
+
+- ``overhead``: a 2×2 and a 64×64 ``a + b`` forward — NumPy's ufunc alone, tamrin, PyTorch —
+  and cProfile's split of tamrin's Python time over the functions of one op;
+- ``conv``: a conv forward as im2col copy + GEMM (+ bias), for the wide 3×3 conv and
+  LeNet's second conv, against ``torch.nn.functional.conv2d``;
+- ``lstm``: the LSTM workload (T 50, B 32, 64 → 128) — tamrin's whole step, its sequence op
+  forward and backward, and the GEMMs alone that any NumPy LSTM must run (the floor);
+- ``mlp``: cProfile's split of the MLP training step, beside the NumPy floor and PyTorch.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import sys
+import timeit
+from collections.abc import Callable
+from functools import partial
+from operator import add
+
+from bench.run import _limit_threads
+
+_limit_threads()  # before NumPy and PyTorch are imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import tamrin  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+def best_us(fn: Callable[[], object], number: int, repeat: int = 7) -> float:
+    """The best per-call time in µs over ``repeat`` runs of ``number`` calls."""
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def cprofile_split(fn: Callable[[], object], calls: int, top: int = 8) -> None:
+    """Print cProfile's own time per call (µs per workload call) of the busiest functions."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(calls):
+        fn()
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    rows = sorted(stats.items(), key=lambda kv: -kv[1][2])[:top]
+    for (path, line, name), (_, ncalls, tottime, _, _) in rows:
+        where = f"{path.split('/src/')[-1].split('/bench/')[-1]}:{line}({name})"
+        print(f"    {tottime / calls * 1e6:9.2f} µs/call  {ncalls // calls:4d}×  {where}")
+
+
+def overhead() -> None:
+    for n in (2, 64):
+        a, b = (np.random.default_rng(k).random((n, n), np.float32) for k in (0, 1))
+        ta, tb = (tamrin.tensor(x, requires_grad=True) for x in (a, b))
+        pa, pb = (torch.tensor(x, requires_grad=True) for x in (a, b))
+        number = 20000
+        print(f"add {n}×{n} forward: NumPy ufunc {best_us(partial(add, a, b), number):.2f} "
+              f"µs, tamrin {best_us(partial(add, ta, tb), number):.2f} µs, "
+              f"torch {best_us(partial(add, pa, pb), number):.2f} µs")
+        if n == 2:
+            print("  tamrin's own time per op (cProfile, 2×2 add forward):")
+            cprofile_split(partial(add, ta, tb), 20000)
+
+
+def conv() -> None:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    shapes = {"conv3x3 (64×32×32×32, 32→64, pad 1)": ((64, 32, 32, 32), 64, 3, 1),
+              "lenet-conv2 (64×6×14×14, 6→16)": ((64, 6, 14, 14), 16, 5, 0)}
+    for title, (shape, out_channels, k, pad) in shapes.items():
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(shape).astype(np.float32)
+        w = rng.standard_normal((out_channels, shape[1], k, k)).astype(np.float32)
+        xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        win = sliding_window_view(xp, (k, k), axis=(2, 3))  # (N, C, OH, OW, K, K)
+        n, c, oh, ow = win.shape[:4]
+        cols = np.empty((n, c, k, k, oh, ow), np.float32)
+        out = np.empty((n, out_channels, oh * ow), np.float32)
+        wm = w.reshape(out_channels, -1)
+        number = 3 if shape[1] > 8 else 50
+
+        copy = partial(np.copyto, cols, win.transpose(0, 1, 4, 5, 2, 3))
+        gemm = partial(np.matmul, wm, cols.reshape(n, -1, oh * ow), out=out)
+        copy_us, gemm_us = best_us(copy, number), best_us(gemm, number)
+        conv_t = torch.nn.Conv2d(shape[1], out_channels, k, padding=pad)
+        conv_s = tamrin.nn.Conv2d(shape[1], out_channels, k, padding=pad)
+        xt, xs = torch.from_numpy(x), tamrin.from_numpy(x)
+        with torch.no_grad():
+            torch_us = best_us(partial(conv_t, xt), number)
+        tamrin_us = best_us(partial(conv_s, xs), number)
+        print(f"{title} forward: tamrin {tamrin_us / 1e3:.2f} ms = im2col copy "
+              f"{copy_us / 1e3:.2f} ms + GEMM {gemm_us / 1e3:.2f} ms (+ bias, padding); "
+              f"torch {torch_us / 1e3:.2f} ms; GEMM alone = {gemm_us / torch_us:.2f}× torch")
+
+
+def lstm() -> None:
+    from bench.workloads import rnn
+    from tamrin.ops.recurrent_sequence import LSTMSequence
+
+    steps, batch, inputs, hidden = rnn.T, rnn.B, rnn.I, rnn.H
+    tamrin_step, torch_step = rnn.build_lstm("tamrin"), rnn.build_lstm("torch")
+    rng = np.random.default_rng(0)
+    xw = rng.standard_normal((steps, batch, 4 * hidden)).astype(np.float32)
+    h0 = np.zeros((batch, hidden), np.float32)
+    w_hh = (rng.standard_normal((4 * hidden, hidden)) * 0.1).astype(np.float32)
+    g_out = rng.standard_normal((steps, batch, hidden)).astype(np.float32)
+    x = rng.standard_normal((steps * batch, inputs)).astype(np.float32)
+    w_ih = rng.standard_normal((4 * hidden, inputs)).astype(np.float32)
+
+    class Ctx:
+        needs_input_grad = (True,) * 4
+
+        def save_for_backward(self, *arrays: np.ndarray) -> None:
+            self.saved_arrays = arrays
+
+    ctx = Ctx()
+
+    def forward() -> None:
+        LSTMSequence.forward(ctx, xw, h0, h0, w_hh, None, False)
+
+    forward()
+    w_t = np.ascontiguousarray(w_hh.T)
+    h_rows = rng.standard_normal((batch, hidden)).astype(np.float32)
+    d_rows = rng.standard_normal((batch, 4 * hidden)).astype(np.float32)
+    d_all, h_all = xw.reshape(-1, 4 * hidden), rng.standard_normal(
+        (steps * batch, hidden)).astype(np.float32)
+
+    def gemms() -> None:  # every GEMM of one forward + backward, nothing else
+        x @ w_ih.T
+        for _ in range(steps):
+            h_rows @ w_t
+            d_rows @ w_hh
+        d_all.T @ h_all
+        d_all.T @ x
+        d_all @ w_ih
+
+    parts = {"tamrin step": tamrin_step, "torch step": torch_step,
+             "sequence op forward": forward,
+             "sequence op backward": lambda: LSTMSequence.backward(ctx, g_out, h0, h0),
+             "GEMMs alone (NumPy floor)": gemms}
+    times = {name: best_us(fn, 5) / 1e3 for name, fn in parts.items()}
+    torch_ms = times["torch step"]
+    print("LSTM T 50, B 32, 64 → 128, forward + backward:")
+    for name, ms in times.items():
+        print(f"    {name:28s} {ms:7.2f} ms  ({ms / torch_ms:.2f}× torch)")
+
+
+def mlp() -> None:
+    from bench.workloads import mlp as workload
+
+    steps = {fw: workload.build_mlp_step(fw) for fw in ("tamrin", "torch", "numpy")}
+    for fw, fn in steps.items():
+        print(f"MLP step {fw}: {best_us(fn, 20) / 1e3:.2f} ms")
+    print("  tamrin's split (cProfile, own time per step):")
+    cprofile_split(steps["tamrin"], 50)
+
+
+SECTIONS = {"overhead": overhead, "conv": conv, "lstm": lstm, "mlp": mlp}
+
+if __name__ == "__main__":
+    for section in sys.argv[1:] or list(SECTIONS):
+        SECTIONS[section]()
