@@ -189,6 +189,8 @@ def _replicates(tasks: list[tuple], jobs: int) -> Iterator[_Replicate]:
         context = multiprocessing.get_context("spawn")
         with context.Pool(min(jobs, len(tasks))) as pool:
             yield from pool.imap_unordered(_measure, named)
+            pool.close()  # let the workers exit by themselves (their finalizers run) rather
+            pool.join()   # than be terminated, which leaks what they registered (loky's locks)
 
 
 @contextmanager
