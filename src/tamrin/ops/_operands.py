@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tamrin.ops._aligned import ALIGN_FROM_BYTES, elementwise
 from tamrin.tensor import DEFAULT_FLOAT, Tensor, as_array
 
 
@@ -56,6 +57,8 @@ def _cast_constant(x: Any, dtype: np.dtype) -> Any:
 def broadcasting(name: str, ufunc: Callable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``ufunc(a, b)``, with an error that names the op and both shapes."""
     try:
+        if a.nbytes >= ALIGN_FROM_BYTES:  # small ops pay one comparison
+            return elementwise(ufunc, a, b)
         return ufunc(a, b)
     except ValueError:
         raise ValueError(

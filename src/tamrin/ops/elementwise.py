@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from tamrin.autograd import ArrayFunction, Context
+from tamrin.ops._aligned import elementwise
 from tamrin.ops._operands import binary_operands, broadcasting
 from tamrin.tensor import DEFAULT_FLOAT, Tensor
 
@@ -53,7 +54,8 @@ class Mul(ArrayFunction):
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         a, b = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
-        return (g * b if need_a else None), (g * a if need_b else None)
+        return ((elementwise(np.multiply, g, b) if need_a else None),
+                (elementwise(np.multiply, g, a) if need_b else None))
 
 
 class Div(ArrayFunction):
