@@ -116,7 +116,8 @@ def test_idx_header_cannot_make_the_reader_allocate(tmp_path):
         read_idx(tmp_path / "bomb.idx.gz")
     huge = bytes([0, 0, 8, 4]) + (65536).to_bytes(4, "big") * 4 + b"\0" * 16
     (tmp_path / "huge.idx").write_bytes(huge)
-    with pytest.raises(IDXError, match="needs 18446744073709551616 payload bytes"):
+    with pytest.raises(IDXError, match=r"shape \(65536, 65536, 65536, 65536\), beyond what an "
+                       "array can address"):
         read_idx(tmp_path / "huge.idx")
 
 

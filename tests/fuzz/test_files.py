@@ -132,12 +132,23 @@ def test_random_bytes_are_never_an_idx_file(tmp_path_factory, content):
 def test_headers_cannot_declare_their_way_to_an_allocation(tmp_path_factory, dims, payload):
     body = bytes([0, 0, 0x0E, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
     expected = 8 * int(np.prod(np.array(dims, dtype=object)))
+    addressable = 8 * int(np.prod(np.array([max(d, 1) for d in dims], dtype=object)))
     path = tmp_path_factory.mktemp("idx") / "x.idx.gz"
     path.write_bytes(gzip.compress(body + payload))
-    if expected == len(payload):
+    if expected == len(payload) and addressable <= np.iinfo(np.intp).max:
         assert read_idx(path).shape == tuple(dims)
     else:
         rejected(lambda: read_idx(path), IDXError, str(path))
+
+
+def test_an_empty_array_whose_other_sizes_overflow_is_a_corrupt_header(tmp_path):
+    # found by the test above: sizes (0, 959, 4331471, 277552870) hold no element, yet NumPy
+    # cannot make that shape (its non-zero sizes overflow); the reader names the file
+    dims = (0, 959, 4331471, 277552870)
+    path = tmp_path / "x.idx.gz"
+    path.write_bytes(gzip.compress(bytes([0, 0, 0x0E, len(dims)])
+                                   + b"".join(d.to_bytes(4, "big") for d in dims)))
+    rejected(lambda: read_idx(path), IDXError, str(path))
 
 
 # ---- results.json and specs -----------------------------------------------------------------

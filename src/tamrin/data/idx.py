@@ -58,7 +58,14 @@ def _header(f: BinaryIO, path: Path) -> tuple[bytes, np.dtype, tuple[int, ...]]:
     if ndim == 0 or len(dims) < 4 * ndim:
         raise IDXError(f"{path}: IDX header of rank {ndim} is incomplete")
     shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
-    return start + dims, np.dtype(_TYPES[start[2]]), shape
+    dtype = np.dtype(_TYPES[start[2]])
+    addressable = dtype.itemsize  # NumPy refuses a shape whose non-zero sizes overflow, even
+    for n in shape:               # when a zero size makes the array empty
+        addressable *= max(n, 1)
+    if addressable > np.iinfo(np.intp).max:
+        raise IDXError(f"{path}: IDX header declares shape {shape}, beyond what an array can "
+                       "address (corrupt header)")
+    return start + dims, dtype, shape
 
 
 def read_idx(path: str | Path, sha256: str | None = None) -> np.ndarray:
