@@ -43,3 +43,18 @@ def altered(replicates: list[dict], **changes) -> list[dict]:
             rep[key] = change(rep[key]) if callable(change) else change
         out.append(rep)
     return out
+
+
+def verdict(name: str, replicates: list[dict]) -> str:
+    """The lab's judge on these numbers."""
+    return get(name).judge(replicates).verdict
+
+
+def holds_and_fails(name: str, quick_run, *changes: dict) -> None:
+    """The real replicates hold; each alteration (a dict of measurement changes) does not."""
+    from tamrin.labs import DOES_NOT_HOLD, HOLDS
+
+    real = quick_run(name).replicates
+    assert verdict(name, real) == HOLDS
+    for change in changes:
+        assert verdict(name, altered(real, **change)) == DOES_NOT_HOLD, change

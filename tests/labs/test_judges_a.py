@@ -9,7 +9,7 @@ import pytest
 
 import tamrin
 from tamrin import nn
-from tamrin.labs import DOES_NOT_HOLD, HOLDS, get
+from tamrin.labs import DOES_NOT_HOLD, HOLDS
 from tamrin.labs.catalog import (
     convexity,
     linear_stack,
@@ -21,38 +21,25 @@ from tamrin.labs.catalog import (
 )
 from tamrin.labs.catalog.logistic_vs_perceptron import best_line_accuracy, true_posterior
 
-from .conftest import altered
-
-
-def _verdict(name: str, replicates: list[dict]) -> str:
-    return get(name).judge(replicates).verdict
-
-
-def _holds_and_fails(name, quick_run, *changes: dict) -> None:
-    """The real replicates hold; each alteration (a dict of keyword changes) does not."""
-    real = quick_run(name).replicates
-    assert _verdict(name, real) == HOLDS
-    for change in changes:
-        assert _verdict(name, altered(real, **change)) == DOES_NOT_HOLD, change
-
+from .conftest import altered, holds_and_fails, verdict
 
 # ---- normal-equation-vs-gd (claim 1) -------------------------------------------------------
 
 def test_normal_equation_vs_gd_judge(quick_run):
     lab = normal_equation_vs_gd
     real = quick_run("normal-equation-vs-gd").replicates
-    assert _verdict("normal-equation-vs-gd", real) == HOLDS
+    assert verdict("normal-equation-vs-gd", real) == HOLDS
     # GD not at the closed form's weights
-    assert _verdict("normal-equation-vs-gd",
+    assert verdict("normal-equation-vs-gd",
                     altered(real, **{lab.DISTANCE: 1e-3})) == DOES_NOT_HOLD
     # one of the cost exponents is the mistaken formula's instead of the claimed one
     for key, mistaken in (("normal equation vs n", 3.0), ("normal equation vs d", 0.0),
                           ("gradient descent vs d", 0.0), ("gradient descent vs n", 2.0),
                           ("gradient descent vs m", 0.0)):
         changed = altered(real, **{f"operation exponent: {key}": mistaken})
-        assert _verdict("normal-equation-vs-gd", changed) == DOES_NOT_HOLD, key
+        assert verdict("normal-equation-vs-gd", changed) == DOES_NOT_HOLD, key
     # the counted computations are not the library's
-    assert _verdict("normal-equation-vs-gd", altered(real, **{lab.SAME: 1e-3})) == DOES_NOT_HOLD
+    assert verdict("normal-equation-vs-gd", altered(real, **{lab.SAME: 1e-3})) == DOES_NOT_HOLD
 
 
 def test_normal_equation_vs_gd_exponent_tolerance_separates_the_mistakes():
@@ -98,7 +85,7 @@ def test_counted_solvers_give_the_library_weights_and_scale_as_claimed():
 # ---- convexity (claim 2) -------------------------------------------------------------------
 
 def test_convexity_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "convexity", quick_run,
         {convexity.LIN_SPREAD: 0.1}, {convexity.LIN_GAP: 0.1}, {convexity.LIN_RISE: 0.01},
         {convexity.MLP_SPREAD: 0.01}, {convexity.MLP_LOSSES: 0.0},
@@ -119,7 +106,7 @@ def test_convexity_helpers_on_known_points():
 # ---- step-size (claim 3) -------------------------------------------------------------------
 
 def test_step_size_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "step-size", quick_run,
         {"η = 1.9/L: steps where the loss rose": 1},
         {"η = 0.5/L: final / initial loss": 1.5},
@@ -141,7 +128,7 @@ def test_step_size_losses_fall_below_two_over_l_and_grow_above():
 # ---- robust-l1 (claim 4) -------------------------------------------------------------------
 
 def test_robust_l1_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "robust-l1", quick_run,
         {robust_l1.L1_ERR: 0.3},  # the L1 slope pulled away too
         {robust_l1.L2_ERR: 0.05},  # the L2 slope not pulled away
@@ -164,7 +151,7 @@ def test_robust_l1_fits_reach_the_exact_lines():
 
 def test_logistic_vs_perceptron_judge(quick_run):
     lab = logistic_vs_perceptron
-    _holds_and_fails(
+    holds_and_fails(
         "logistic-vs-perceptron", quick_run,
         {lab.XOR_MODELS[0]: 0.9}, {lab.XOR_MODELS[1]: 0.9}, {lab.XOR_MODELS[2]: 0.9},
         {"perceptron converged on XOR (1 = yes)": 1}, {lab.PRODUCT: 0.8},
@@ -189,7 +176,7 @@ def test_true_posterior_is_one_half_on_the_bisector():
 
 def test_mse_vs_cross_entropy_judge(quick_run):
     lab = mse_vs_cross_entropy
-    _holds_and_fails(
+    holds_and_fails(
         "mse-vs-cross-entropy", quick_run,
         {lab.GRAD["cross-entropy"]: 0.5}, {lab.GRAD["MSE∘sigmoid"]: 0.99},
         {lab.CURV["MSE∘sigmoid"]: 0.0}, {lab.CURV["cross-entropy"]: -1e-3},
@@ -207,7 +194,7 @@ def test_logit_gradients_are_the_course_numbers():
 # ---- linear-stack-collapse (claim 7) -------------------------------------------------------
 
 def test_linear_stack_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "linear-stack-collapse", quick_run,
         {"XOR: relative error, stack vs one matrix": 1e-6},
         {"spirals: relative error, stack vs one matrix": 1e-6},

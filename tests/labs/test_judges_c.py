@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from tamrin.labs import DOES_NOT_HOLD, HOLDS, get
+from tamrin.labs import get
 from tamrin.labs.catalog import (
     adam_bias_correction,
     backprop_by_hand,
@@ -31,26 +31,13 @@ from tamrin.labs.catalog.conv_backward import (
 from tamrin.labs.rawnet import leaf
 from tamrin.labs.training import assign, flat
 
-from .conftest import altered
-
-
-def _verdict(name: str, replicates: list[dict]) -> str:
-    return get(name).judge(replicates).verdict
-
-
-def _holds_and_fails(name, quick_run, *changes: dict) -> None:
-    """The real replicates hold; each alteration (a dict of measurement changes) does not."""
-    real = quick_run(name).replicates
-    assert _verdict(name, real) == HOLDS
-    for change in changes:
-        assert _verdict(name, altered(real, **change)) == DOES_NOT_HOLD, change
-
+from .conftest import holds_and_fails
 
 # ---- dropout-gap (claim 17) ----------------------------------------------------------------
 
 def test_dropout_gap_judge(quick_run):
     plain = dropout_gap.PLAIN
-    _holds_and_fails(
+    holds_and_fails(
         "dropout-gap", quick_run,
         # the plain network does not over-fit: it fits few of the wrong labels
         {f"wrong labels fitted: {plain}": 0.3},
@@ -77,7 +64,7 @@ def test_noisy_split_marks_exactly_the_changed_labels():
 
 def test_batch_norm_judge(quick_run):
     ratio = f"difference ratio B = {batch_norm.TINY} / B = {batch_norm.LARGE}"
-    _holds_and_fails(
+    holds_and_fails(
         "batch-norm", quick_run,
         # batch norm needs as many epochs as the plain network, or more
         {"epochs saved by batch norm": 0},
@@ -117,7 +104,7 @@ def test_train_eval_difference_is_zero_without_batch_norm():
 # ---- adam-bias-correction (claim 19) -------------------------------------------------------
 
 def test_adam_bias_correction_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "adam-bias-correction", quick_run,
         {"largest |z| of E[mₜ] vs (1 − β₁ᵗ)E[g]": 6.0},
         {"largest |z| of E[sₜ] vs (1 − β₂ᵗ)E[g²]": 6.0},
@@ -154,7 +141,7 @@ def test_z_scores_measure_standard_errors():
 # ---- batch-size-noise (claim 20) -----------------------------------------------------------
 
 def test_batch_size_noise_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "batch-size-noise", quick_run,
         # the mistaken 1/B
         {"slope of loss noise vs B": -1.0},
@@ -199,7 +186,7 @@ def test_gradient_noise_is_zero_for_the_whole_set_and_shrinks_with_b():
 # ---- backprop-by-hand (claim 22) -----------------------------------------------------------
 
 def test_backprop_by_hand_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "backprop-by-hand", quick_run,
         {"forward E": 0.2984},
         {"max |hand − autograd| after one step": 1e-9},
@@ -220,7 +207,7 @@ def test_backprop_by_hand_is_deterministic():
 # ---- word2vec-gradients (claim 23) ---------------------------------------------------------
 
 def test_word2vec_gradients_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "word2vec-gradients", quick_run,
         {"max |formula − autograd|": 1e-6},
         {"smallest ‖∂L/∂W‖": 0.0},
@@ -242,7 +229,7 @@ def test_word2vec_formulas_on_a_known_case():
 # ---- conv-backward (claim 24) --------------------------------------------------------------
 
 def test_conv_backward_judge(quick_run):
-    _holds_and_fails(
+    holds_and_fails(
         "conv-backward", quick_run,
         {"largest error of the right gradients": 1e-3},
         {"largest error of the stride-dropped dX, stride 1": 0.5},

@@ -20,15 +20,11 @@ from tamrin.labs.catalog import (
 )
 from tamrin.models import Autoencoder
 
-from .conftest import altered
-
-
-def _verdict(name: str, replicates: list[dict]) -> str:
-    return get(name).judge(replicates).verdict
+from .conftest import altered, verdict
 
 
 def _fails(name: str, replicates: list[dict], **change) -> bool:
-    return _verdict(name, altered(replicates, **change)) == DOES_NOT_HOLD
+    return verdict(name, altered(replicates, **change)) == DOES_NOT_HOLD
 
 
 # ---- edge-kernels (claim 26) ----------------------------------------------------------------
@@ -45,7 +41,7 @@ def test_edge_kernels_judge_on_the_real_numbers(quick_run):
     judgement = get("edge-kernels").judge(real)
     failed = [s.name for s in judgement.statistics if not s.passed]
     assert failed in ([], ["Sandal (horizontal group): share with H > V"]), failed
-    assert _verdict("edge-kernels", altered(real, **{SANDAL: 0.02})) == HOLDS
+    assert verdict("edge-kernels", altered(real, **{SANDAL: 0.02})) == HOLDS
 
 
 def test_edge_kernels_judge_fails_on_each_part(quick_run):
@@ -88,7 +84,7 @@ def test_shape_groups_cover_every_class_once():
 def test_conv_shapes_judge(quick_run):
     name = "conv-shapes"
     real = quick_run(name).replicates
-    assert _verdict(name, real) == HOLDS
+    assert verdict(name, real) == HOLDS
     dense = "small conv as dense: "
     for change in ({"layers where summary and hand count differ": 1},
                    {"total parameters (summary)": 184_004},
@@ -137,7 +133,7 @@ def test_dense_equivalent_counts():
 def test_grad_cam_judge(quick_run):
     name = "grad-cam"
     real = quick_run(name).replicates
-    assert _verdict(name, real) == HOLDS
+    assert verdict(name, real) == HOLDS
     assert _fails(name, real, **{"highlight contrast on the object": 1.5})
     assert _fails(name, real, **{"two objects, no ReLU: negative contrast on the other object":
                                  1.0})
@@ -145,7 +141,7 @@ def test_grad_cam_judge(quick_run):
         key = grad_cam.drop_key(f, "random")
         top = [r[grad_cam.drop_key(f, "top Grad-CAM")] for r in real]
         changed = [{**r, key: t + 0.1} for r, t in zip(real, top)]
-        assert _verdict(name, changed) == DOES_NOT_HOLD, f
+        assert verdict(name, changed) == DOES_NOT_HOLD, f
 
 
 @pytest.mark.parametrize("n_objects", [1, 2])
@@ -194,7 +190,7 @@ def test_mass_inside_and_contrast():
 def test_autoencoders_judge(quick_run):
     name = "autoencoders"
     real = quick_run(name).replicates
-    assert _verdict(name, real) == HOLDS
+    assert verdict(name, real) == HOLDS
     raw = "(30) MSE / floor, sigmoid output, raw 0..16 data"
     for change in ({raw: 0.98},                                         # below the floor
                    {raw: 1.3},                                          # far above it
@@ -244,7 +240,7 @@ def test_code_sensitivity_does_not_reward_a_shrunken_code():
 def test_augmentation_and_domain_shift_judge(quick_run):
     name = "augmentation-and-domain-shift"
     real = quick_run(name).replicates
-    assert _verdict(name, real) == HOLDS
+    assert verdict(name, real) == HOLDS
     for change in ({"(33) augmented − plain, clean": -0.01},
                    {"(33) augmented − plain, shifted": 0.0},
                    {"(34) drop: own split − new scanners": 0.1},

@@ -9,7 +9,7 @@ import pytest
 
 import tamrin
 from tamrin import prune
-from tamrin.labs import DOES_NOT_HOLD, HOLDS, get
+from tamrin.labs import DOES_NOT_HOLD, HOLDS
 from tamrin.labs.catalog import (
     bias_pruning,
     pruning,
@@ -20,11 +20,7 @@ from tamrin.labs.catalog import (
 from tamrin.models import MLP
 from tamrin.transfer import layerwise_lr_groups
 
-from .conftest import altered
-
-
-def _verdict(name: str, replicates: list[dict]) -> str:
-    return get(name).judge(replicates).verdict
+from .conftest import altered, verdict
 
 
 def _with(replicates: list[dict], key: str, value) -> list[dict]:
@@ -40,7 +36,7 @@ SCREEN = "screening-recall"
 def test_screening_real_replicates_hold(quick_run):
     result = quick_run(SCREEN)
     assert result.verdict == HOLDS, result.reasons
-    assert _verdict(SCREEN, result.replicates) == HOLDS
+    assert verdict(SCREEN, result.replicates) == HOLDS
 
 
 @pytest.mark.parametrize("key, value", [
@@ -50,7 +46,7 @@ def test_screening_real_replicates_hold(quick_run):
     ("recall at the screening threshold", 0.95),  # the threshold does not carry over
 ])
 def test_screening_judge_fails_on_altered_numbers(quick_run, key, value):
-    assert _verdict(SCREEN, _with(quick_run(SCREEN).replicates, key, value)) == DOES_NOT_HOLD
+    assert verdict(SCREEN, _with(quick_run(SCREEN).replicates, key, value)) == DOES_NOT_HOLD
 
 
 def test_screening_threshold_reaches_the_target_recall():
@@ -94,17 +90,17 @@ def test_pruning_curves_and_fine_tuning_hold_on_the_real_replicates(quick_run):
     ("share of lost accuracy won back by fine-tuning, magnitude", float("nan")),
 ])
 def test_pruning_judge_fails_on_altered_numbers(quick_run, key, value):
-    assert _verdict(PRUNING, _with(quick_run(PRUNING).replicates, key, value)) == DOES_NOT_HOLD
+    assert verdict(PRUNING, _with(quick_run(PRUNING).replicates, key, value)) == DOES_NOT_HOLD
 
 
 def test_bias_pruning_is_judged_as_the_course_words_it(quick_run):
     """Whatever the measurement says, the judge follows the whole-network difference: a
     clearly positive one holds, zero or a negative one does not."""
     real = quick_run(BIASES).replicates
-    assert _verdict(BIASES, _with(real, "bias − weight loss rise (whole network)", 1e-3)) \
+    assert verdict(BIASES, _with(real, "bias − weight loss rise (whole network)", 1e-3)) \
         == HOLDS
     for value in (0.0, -1e-4):
-        assert _verdict(BIASES, _with(real, "bias − weight loss rise (whole network)",
+        assert verdict(BIASES, _with(real, "bias − weight loss rise (whole network)",
                                       value)) == DOES_NOT_HOLD
 
 
@@ -153,7 +149,7 @@ RNN = "rnn-sentiment"
 def test_rnn_real_replicates_hold(quick_run):
     result = quick_run(RNN)
     assert result.verdict == HOLDS, result.reasons
-    assert _verdict(RNN, result.replicates) == HOLDS
+    assert verdict(RNN, result.replicates) == HOLDS
 
 
 @pytest.mark.parametrize("key, value", [
@@ -165,7 +161,7 @@ def test_rnn_real_replicates_hold(quick_run):
     ("per-step factor: GRU − RNN", 0.0),
 ])
 def test_rnn_judge_fails_on_altered_numbers(quick_run, key, value):
-    assert _verdict(RNN, _with(quick_run(RNN).replicates, key, value)) == DOES_NOT_HOLD
+    assert verdict(RNN, _with(quick_run(RNN).replicates, key, value)) == DOES_NOT_HOLD
 
 
 def test_per_step_factor_of_a_geometric_decay():
@@ -202,7 +198,7 @@ GAP = f"transfer − scratch at k = {transfer_learning.JUDGED_K}"
 def test_transfer_real_replicates_hold(quick_run):
     result = quick_run(TRANSFER)
     assert result.verdict == HOLDS, result.reasons
-    assert _verdict(TRANSFER, result.replicates) == HOLDS
+    assert verdict(TRANSFER, result.replicates) == HOLDS
 
 
 @pytest.mark.parametrize("key, value", [
@@ -217,7 +213,7 @@ def test_transfer_judge_fails_on_altered_numbers(quick_run, key, value):
     replicates = quick_run(TRANSFER).replicates
     numbers = [dict(r, **{key: value}) if i == 0 or key == GAP else dict(r)
                for i, r in enumerate(replicates)]  # one replicate suffices for "every"
-    assert _verdict(TRANSFER, numbers) == DOES_NOT_HOLD
+    assert verdict(TRANSFER, numbers) == DOES_NOT_HOLD
 
 
 def test_prepare_gives_float_images_in_unit_range():
