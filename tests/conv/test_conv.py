@@ -14,6 +14,8 @@ from tests.core.helpers import check_gradcheck, check_op, check_parity, randn, s
 
 from . import reference
 
+pytestmark = pytest.mark.usefixtures("conv_layout")
+
 sides = st.integers(1, 4)
 
 

@@ -11,6 +11,8 @@ import tamrin
 from tamrin import nn
 from tests.nn.helpers import check_layer, gradcheck_layer
 
+pytestmark = pytest.mark.usefixtures("conv_layout")
+
 torch_nn = pytest.importorskip("torch.nn", reason="PyTorch is the parity oracle")
 
 LAYERS = {

@@ -9,6 +9,8 @@ import tamrin
 from tamrin.models import BasicBlock, LeNet5, ResNet
 from tests.nn.helpers import check_layer
 
+pytestmark = pytest.mark.usefixtures("conv_layout")
+
 torch = pytest.importorskip("torch", reason="PyTorch is the parity oracle")
 tnn = torch.nn
 
