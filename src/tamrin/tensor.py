@@ -381,8 +381,10 @@ def _accumulate_grad(t: Tensor, g: np.ndarray) -> None:
     if g.dtype != t._array.dtype:
         g = g.astype(t._array.dtype)
     if t.grad is None:
-        if not g.flags.writeable or g.shape != t._array.shape:
+        if g.shape != t._array.shape:
             g = np.array(np.broadcast_to(g, t._array.shape))
+        elif not g.flags.writeable:  # a spread gradient (``broadcast_to_shape``)
+            g = np.array(g)
         t.grad = Tensor._make(g)
     else:
         t.grad._array = t.grad._array + g
@@ -405,13 +407,23 @@ def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return g.reshape(shape)
 
 
-def broadcast_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """The reverse of ``sum_to_shape``: ``g`` repeated along its size-1 axes, as a new array.
+# From this many elements on, a spread gradient is a read-only stride-0 view (PyTorch's
+# ``expand``) instead of a new array: the ops after it read it without a 1 MiB fill (a 512×512
+# float32 ``(a * b).sum()`` backward: two products read the view instead of a filled array),
+# and a leaf that keeps it as ``.grad`` copies it once (``_accumulate_grad``). Below it the
+# new array is several times faster than making the view, and a leaf keeps it as it is.
+SPREAD_VIEW_FROM = 2**14
 
-    (A new writable array rather than ``np.broadcast_to``'s read-only view: for the small
-    arrays where it matters it is several times faster, and a leaf can keep it as ``.grad``
-    without copying it again.)
-    """
+
+def broadcast_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The reverse of ``sum_to_shape``: ``g`` repeated along its size-1 axes — a new array,
+    or for ``SPREAD_VIEW_FROM`` elements and more a read-only broadcast view. Nothing
+    writes into a gradient it was handed, so either serves."""
+    size = 1
+    for n in shape:
+        size *= n
+    if size >= SPREAD_VIEW_FROM:
+        return np.broadcast_to(g, shape)
     out = np.empty(shape, g.dtype)
     out[...] = g
     return out

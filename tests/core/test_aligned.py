@@ -1,5 +1,7 @@
 """Element-wise arithmetic on mid-size arrays writes into 64-byte aligned outputs
-(tamrin/ops/_aligned.py): same values, dtypes and gradients as before, and as PyTorch."""
+(tamrin/ops/_aligned.py) on Intel CPUs: same values, dtypes and gradients as before, and as
+PyTorch. The tests switch the alignment on (``aligned`` fixture) whatever the CPU, and check
+the CPU test itself on cpuinfo texts."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import numpy as np
 import pytest
 
 import tamrin
-from tamrin.ops._aligned import ALIGN_FROM_BYTES, ALIGNMENT, elementwise
+import tamrin.ops._aligned as aligned_module
+from tamrin.ops._aligned import ALIGN_FROM_BYTES, ALIGNMENT, cpu_is_intel, elementwise
 
 from .helpers import check_parity
 
@@ -18,6 +21,26 @@ BIG = (256, 256)  # 256 KiB of float32, above ALIGN_FROM_BYTES
 
 def _address(a: np.ndarray) -> int:
     return a.__array_interface__["data"][0]
+
+
+@pytest.fixture(autouse=True)
+def aligned(monkeypatch):
+    monkeypatch.setattr(aligned_module, "ALIGN_OUTPUTS", True)
+
+
+@pytest.mark.parametrize("vendor, intel", [("GenuineIntel", True), ("AuthenticAMD", False)])
+def test_outputs_are_aligned_on_intel_cpus_only(tmp_path, vendor, intel):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nvendor_id\t: {vendor}\ncpu family\t: 6\n")
+    assert cpu_is_intel(str(cpuinfo)) is intel
+    assert cpu_is_intel(str(tmp_path / "missing")) is False
+
+
+def test_switched_off_is_numpy_as_is(monkeypatch):
+    monkeypatch.setattr(aligned_module, "ALIGN_OUTPUTS", False)
+    a = np.ones(BIG, np.float32)
+    out = elementwise(np.add, a, a)
+    np.testing.assert_array_equal(out, a + a)
 
 
 @pytest.mark.parametrize("ufunc", [np.add, np.subtract, np.multiply, np.divide])

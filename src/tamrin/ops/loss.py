@@ -192,7 +192,7 @@ def _index_distribution(target: np.ndarray, n_classes: int, weight: np.ndarray |
     t = np.where(valid, target, 0)
     w_t = (np.ones(t.shape, dtype) if weight is None else weight[t]) * valid
     q = np.zeros(t.shape + (n_classes,), dtype)
-    np.put_along_axis(q, t[..., None], ((1 - smoothing) * w_t)[..., None], axis=-1)
+    q.reshape(-1, n_classes)[np.arange(t.size), t.ravel()] = ((1 - smoothing) * w_t).ravel()
     if smoothing:
         q += (smoothing / n_classes) * (1 if weight is None else weight) * valid[..., None]
     return q, np.asarray(w_t.sum(), dtype)

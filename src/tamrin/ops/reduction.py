@@ -15,6 +15,7 @@ import numpy as np
 
 from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops._operands import dim_aliases, normalize_dims
+from tamrin.ops.blas_sum import blas_sum
 from tamrin.ops.elementwise import maximum, minimum, to_dtype
 from tamrin.ops.shape import gather, reshape
 from tamrin.tensor import Tensor, broadcast_to_shape
@@ -31,6 +32,11 @@ def _expand_back(g: np.ndarray, shape: tuple, axes: tuple | None, keepdim: bool)
     return g
 
 
+def _blas_total(a: np.ndarray, axes: tuple | None, keepdim: bool) -> Any:
+    """A full sum through BLAS (``tamrin.ops.blas_sum``), or None for a partial one."""
+    return blas_sum(a) if axes is None and not keepdim else None
+
+
 def _count(shape: tuple, axes: tuple | None) -> int:
     if axes is None:
         return int(np.prod(shape, dtype=np.int64))
@@ -43,7 +49,8 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, axes: tuple | None, keepdim: bool) -> np.ndarray:
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return a.sum(axis=axes, keepdims=keepdim)
+        total = _blas_total(a, axes, keepdim)
+        return a.sum(axis=axes, keepdims=keepdim) if total is None else total
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
@@ -56,7 +63,8 @@ class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, axes: tuple | None, keepdim: bool) -> np.ndarray:
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return a.mean(axis=axes, keepdims=keepdim)
+        total = _blas_total(a, axes, keepdim)
+        return a.mean(axis=axes, keepdims=keepdim) if total is None else total / a.size
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:

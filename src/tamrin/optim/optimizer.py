@@ -31,6 +31,7 @@ import numpy as np
 
 from tamrin import validation
 from tamrin.grad_mode import enable_grad
+from tamrin.ops.blas_sum import all_finite
 from tamrin.tensor import Tensor
 from tamrin.versions import bump
 
@@ -196,7 +197,7 @@ class Optimizer:
         for g, group in enumerate(self.param_groups):
             names = group.get("param_names")
             for i, p in enumerate(group["params"]):
-                if p.grad is not None and not np.isfinite(p.grad._array).all():
+                if p.grad is not None and not all_finite(p.grad._array):
                     label = f"{names[i]!r} " if names else ""
                     kind = "NaN" if np.isnan(p.grad._array).any() else "Inf"
                     where = (f"{type(self).__name__}.step: the gradient of parameter {label}"
