@@ -6,8 +6,8 @@ that a loaded machine disturbs it less) beside PyTorch's whole time for the same
 
 - ``overhead``: a 2×2 and a 64×64 ``a + b`` forward — NumPy's ufunc alone, tamrin, PyTorch —
   and cProfile's split of tamrin's Python time over the functions of one op;
-- ``conv``: a conv forward as im2col copy + GEMM (+ bias), for the wide 3×3 conv and
-  LeNet's second conv, against ``torch.nn.functional.conv2d``;
+- ``conv``: the forward and backward of the wide 3×3 conv and of LeNet's second conv, tamrin
+  and PyTorch, beside the GEMMs of tamrin's layout alone (the floor of im2col on NumPy);
 - ``lstm``: the LSTM workload (T 50, B 32, 64 → 128) — tamrin's whole step, its sequence op
   forward and backward, and the GEMMs alone that any NumPy LSTM must run (the floor);
 - ``mlp``: cProfile's split of the MLP training step, beside the NumPy floor and PyTorch.
@@ -68,35 +68,60 @@ def overhead() -> None:
             cprofile_split(partial(add, ta, tb), 20000)
 
 
-def conv() -> None:
-    from numpy.lib.stride_tricks import sliding_window_view
+def _conv_times(shape: tuple[int, ...], out_channels: int, k: int,
+                pad: int) -> dict[str, float]:
+    """tamrin's and torch's forward and backward (dX, dW, db) of one conv layer, in µs."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    number = 3 if shape[1] > 8 else 30
+    times = {}
+    for name, lib in (("tamrin", tamrin), ("torch", torch)):
+        conv = lib.nn.Conv2d(shape[1], out_channels, k, padding=pad)
+        xs = lib.from_numpy(x).requires_grad_(True)
+        out = conv(xs)
+        g = lib.from_numpy(rng.standard_normal(tuple(out.shape)).astype(np.float32))
 
+        def backward(xs=xs, conv=conv, out=out, g=g) -> None:
+            xs.grad = conv.weight.grad = conv.bias.grad = None
+            out.backward(g, retain_graph=True)
+
+        times[f"{name} forward"] = best_us(partial(conv, xs), number)
+        times[f"{name} backward"] = best_us(backward, number)
+    return times
+
+
+def _conv_gemms(shape: tuple[int, ...], f: int, k: int,
+                pad: int) -> dict[str, Callable[[], object]]:
+    """The GEMMs of tamrin's layout for one conv layer, forward and backward, on arrays made
+    once: per image for large images, one GEMM over the batch for batch-last small ones."""
+    from tamrin.ops.conv import BATCH_LAST_MAX_PIXELS
+
+    n, c, h, _ = shape
+    pixels = (h + 2 * pad - k + 1) ** 2
+    rng = np.random.default_rng(0)
+    wm = rng.standard_normal((f, c * k * k)).astype(np.float32)
+    if pixels <= BATCH_LAST_MAX_PIXELS:  # (F, CKK)·(CKK, N·P)
+        cols = rng.standard_normal((c * k * k, n * pixels)).astype(np.float32)
+        g = rng.standard_normal((f, n * pixels)).astype(np.float32)
+        return {"forward": lambda: wm @ cols, "backward": lambda: (cols @ g.T, wm.T @ g)}
+    cols = rng.standard_normal((n, c * k * k, pixels)).astype(np.float32)  # N × (F, CKK)·(CKK, P)
+    g = rng.standard_normal((n, f, pixels)).astype(np.float32)
+    return {"forward": lambda: np.matmul(wm, cols),
+            "backward": lambda: (np.matmul(cols, g.transpose(0, 2, 1)), np.matmul(wm.T, g))}
+
+
+def conv() -> None:
+    """Each conv layer against its floor: the GEMMs of tamrin's own layout, timed alone."""
     shapes = {"conv3x3 (64×32×32×32, 32→64, pad 1)": ((64, 32, 32, 32), 64, 3, 1),
               "lenet-conv2 (64×6×14×14, 6→16)": ((64, 6, 14, 14), 16, 5, 0)}
-    for title, (shape, out_channels, k, pad) in shapes.items():
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal(shape).astype(np.float32)
-        w = rng.standard_normal((out_channels, shape[1], k, k)).astype(np.float32)
-        xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-        win = sliding_window_view(xp, (k, k), axis=(2, 3))  # (N, C, OH, OW, K, K)
-        n, c, oh, ow = win.shape[:4]
-        cols = np.empty((n, c, k, k, oh, ow), np.float32)
-        out = np.empty((n, out_channels, oh * ow), np.float32)
-        wm = w.reshape(out_channels, -1)
-        number = 3 if shape[1] > 8 else 50
-
-        copy = partial(np.copyto, cols, win.transpose(0, 1, 4, 5, 2, 3))
-        gemm = partial(np.matmul, wm, cols.reshape(n, -1, oh * ow), out=out)
-        copy_us, gemm_us = best_us(copy, number), best_us(gemm, number)
-        conv_t = torch.nn.Conv2d(shape[1], out_channels, k, padding=pad)
-        conv_s = tamrin.nn.Conv2d(shape[1], out_channels, k, padding=pad)
-        xt, xs = torch.from_numpy(x), tamrin.from_numpy(x)
-        with torch.no_grad():
-            torch_us = best_us(partial(conv_t, xt), number)
-        tamrin_us = best_us(partial(conv_s, xs), number)
-        print(f"{title} forward: tamrin {tamrin_us / 1e3:.2f} ms = im2col copy "
-              f"{copy_us / 1e3:.2f} ms + GEMM {gemm_us / 1e3:.2f} ms (+ bias, padding); "
-              f"torch {torch_us / 1e3:.2f} ms; GEMM alone = {gemm_us / torch_us:.2f}× torch")
+    for title, (shape, f, k, pad) in shapes.items():
+        times = _conv_times(shape, f, k, pad)
+        for phase, gemm in _conv_gemms(shape, f, k, pad).items():
+            gemm_us = best_us(gemm, 3 if shape[1] > 8 else 30)
+            mine, torch_us = times[f"tamrin {phase}"], times[f"torch {phase}"]
+            print(f"{title} {phase}: tamrin {mine / 1e3:.2f} ms ({mine / torch_us:.2f}× "
+                  f"torch), torch {torch_us / 1e3:.2f} ms, its GEMMs alone "
+                  f"{gemm_us / 1e3:.2f} ms ({gemm_us / torch_us:.2f}× torch)")
 
 
 def lstm() -> None:

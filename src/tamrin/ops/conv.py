@@ -185,13 +185,10 @@ def _conv_forward_batch_last(x: np.ndarray, w: np.ndarray, bias: np.ndarray | No
     cols = np.empty((c, *kernel, *out_hw, n), dtype=x.dtype)
     np.copyto(cols, win.transpose(0, 3, 4, 1, 2, 5))  # win: (C, OH, OW, KH, KW, N)
     o = np.matmul(_weight_matrix(w, groups), _grouped(_as_one_image(cols), groups))
-    o = o.reshape(w.shape[0], *out_hw, n).transpose(3, 0, 1, 2)  # (N, F, OH, OW), a view
-    out = np.empty(o.shape, dtype=x.dtype)
-    if bias is None:
-        np.copyto(out, o)
-    else:
-        np.add(o, bias[:, None, None], out=out)
-    return out, cols
+    o = o.reshape(w.shape[0], *out_hw, n)  # (F, OH, OW, N)
+    if bias is not None:
+        o += bias[:, None, None, None]
+    return o.transpose(3, 0, 1, 2), cols
 
 
 def _conv_backward_batch_last(g: np.ndarray, cols: np.ndarray, w: np.ndarray,
@@ -210,9 +207,7 @@ def _conv_backward_batch_last(g: np.ndarray, cols: np.ndarray, w: np.ndarray,
     top, bottom, left, right = pads
     dx_padded = np.zeros((c, h + top + bottom, wd + left + right, n), dtype=g.dtype)
     col2im(dcols.transpose(0, 3, 4, 1, 2, 5), dx_padded, 1, kernel, stride, dilation)
-    dx = np.empty(x_shape, dtype=g.dtype)
-    np.copyto(dx, crop(dx_padded, pads, (h, wd), 1).transpose(3, 0, 1, 2))
-    return dx, dw
+    return crop(dx_padded, pads, (h, wd), 1).transpose(3, 0, 1, 2), dw
 
 
 # ---- the ops ------------------------------------------------------------------------------
