@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tamrin.autograd import ArrayFunction, Context
+from tamrin.ops.matmul import product
 from tamrin.tensor import Tensor
 
 
@@ -23,7 +24,7 @@ class Linear(ArrayFunction):
                 f"linear: input of shape {x.shape} does not fit weight of shape "
                 f"{weight.shape}: expected input (*, {weight.shape[-1]})"
             )
-        out = np.matmul(x, weight.T)
+        out = product(x, weight.T)
         if bias is not None:
             out += bias
         need_x, need_w, _ = ctx.needs_input_grad
@@ -35,8 +36,8 @@ class Linear(ArrayFunction):
         x, weight = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad
         g2 = g.reshape(-1, g.shape[-1])
-        gx = np.matmul(g, weight) if need_x else None
-        gw = np.matmul(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
+        gx = product(g, weight) if need_x else None
+        gw = product(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
         gb = g2.sum(axis=0) if need_b else None
         return gx, gw, gb
 
