@@ -290,3 +290,34 @@ def test_a_leaf_hook_runs_once_on_the_gradient_summed_over_all_uses(hook):
     assert len(t_seen) == len(p_seen) == 1
     np.testing.assert_allclose(t_seen[0], p_seen[0])
     np.testing.assert_allclose(t_grad, p_grad)
+
+
+@pytest.mark.parametrize("symbol", ["+", "-", "*", "@"])
+def test_operators_record_the_same_node_as_the_general_apply(symbol):
+    """``a ⊕ b`` on two Tensors goes through ``ArrayFunction.apply_pair``: the same node,
+    versions, gradients and no-grad behaviour as the general ``apply``."""
+    from tamrin.ops.elementwise import Add, Mul, Sub
+    from tamrin.ops.matmul import MatMul
+
+    op = {"+": Add, "-": Sub, "*": Mul, "@": MatMul}[symbol]
+    apply_operator = {"+": lambda x, y: x + y, "-": lambda x, y: x - y,
+                      "*": lambda x, y: x * y, "@": lambda x, y: x @ y}[symbol]
+    results = []
+    for make in (apply_operator, op.apply):
+        a = tamrin.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        b = tamrin.tensor([[0.5, -1.0], [2.0, 1.5]])
+        out = make(a, b)
+        assert out.grad_fn.name() == f"{op.__name__}Backward"
+        assert [type(n).__name__ for n, _ in out.grad_fn.next_functions] == \
+            ["AccumulateGrad", "NoneType"]
+        out.sum().backward()
+        results.append((out.numpy(), a.grad.numpy()))
+        with tamrin.no_grad():
+            assert make(a, b).grad_fn is None and not make(a, b).requires_grad
+        stale = make(a, b)
+        b.add_(1.0)  # a saved input changed in place: its backward must refuse
+        if symbol in "*@":
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                stale.sum().backward()
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])

@@ -138,12 +138,36 @@ class ArrayFunction:
             init_slots(result, out, track, ctx if track else None)
             if cls.is_view:
                 _share_storage(result, inputs[0])
-            if track:  # what the in-place checks of tamrin.versions compare with
-                ctx.out_boxes, ctx.out_versions, ctx.out_arrays = \
-                    (result._version_box,), FRESH, (out,)
+            if track:
+                _record_output(ctx, result, out)
         if track:
             ctx.inputs, ctx.versions, ctx.stamp = inputs, versions, WRITES[0]
         return result
+
+    @classmethod
+    def apply_pair(cls, a: Tensor, b: Tensor) -> Tensor:
+        """``apply`` for the arithmetic operators (``a + b``, ``a @ b`` …): two Tensors, one
+        output that is not a view, no parameters. The same graph node, without the general
+        case's loop over inputs — 1.1 instead of 1.6 µs for a 2×2 add (0.3 µs of it NumPy)."""
+        needs = (a.requires_grad, b.requires_grad)
+        ctx = _new(Context)
+        ctx.fn, ctx.needs_input_grad, ctx.saved_arrays = cls, needs, ()
+        out = cls.forward(ctx, a._array, b._array)
+        if STATE.anomaly_enabled:
+            _check_forward(cls, out)
+        track = STATE.grad_enabled and True in needs
+        result = _new(Tensor)
+        init_slots(result, out, track, ctx if track else None)
+        if track:
+            _record_output(ctx, result, out)
+            ctx.inputs, ctx.stamp = (a, b), WRITES[0]
+            ctx.versions = [a._version_box[0], b._version_box[0]]
+        return result
+
+
+def _record_output(ctx: Context, result: Tensor, out: np.ndarray) -> None:
+    """What the in-place checks of tamrin.versions compare the one output with."""
+    ctx.out_boxes, ctx.out_versions, ctx.out_arrays = (result._version_box,), FRESH, (out,)
 
 
 def _wrap_outputs(ctx: Context, outs: tuple, track: bool) -> tuple[Tensor, ...]:
