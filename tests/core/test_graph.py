@@ -292,16 +292,17 @@ def test_a_leaf_hook_runs_once_on_the_gradient_summed_over_all_uses(hook):
     np.testing.assert_allclose(t_grad, p_grad)
 
 
-@pytest.mark.parametrize("symbol", ["+", "-", "*", "@"])
+@pytest.mark.parametrize("symbol", ["+", "-", "*", "/", "@"])
 def test_operators_record_the_same_node_as_the_general_apply(symbol):
     """``a ⊕ b`` on two Tensors goes through ``ArrayFunction.apply_pair``: the same node,
     versions, gradients and no-grad behaviour as the general ``apply``."""
-    from tamrin.ops.elementwise import Add, Mul, Sub
+    from tamrin.ops.elementwise import Add, Div, Mul, Sub
     from tamrin.ops.matmul import MatMul
 
-    op = {"+": Add, "-": Sub, "*": Mul, "@": MatMul}[symbol]
+    op = {"+": Add, "-": Sub, "*": Mul, "/": Div, "@": MatMul}[symbol]
     apply_operator = {"+": lambda x, y: x + y, "-": lambda x, y: x - y,
-                      "*": lambda x, y: x * y, "@": lambda x, y: x @ y}[symbol]
+                      "*": lambda x, y: x * y, "/": lambda x, y: x / y,
+                      "@": lambda x, y: x @ y}[symbol]
     results = []
     for make in (apply_operator, op.apply):
         a = tamrin.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -316,7 +317,7 @@ def test_operators_record_the_same_node_as_the_general_apply(symbol):
             assert make(a, b).grad_fn is None and not make(a, b).requires_grad
         stale = make(a, b)
         b.add_(1.0)  # a saved input changed in place: its backward must refuse
-        if symbol in "*@":
+        if symbol in "*/@":
             with pytest.raises(RuntimeError, match="modified by an inplace operation"):
                 stale.sum().backward()
     np.testing.assert_array_equal(results[0][0], results[1][0])

@@ -38,6 +38,7 @@ from tamrin.ops.convert import CONVERSIONS
 from tamrin.ops.einsum import einsum
 from tamrin.ops.elementwise import (
     Add,
+    Div,
     Mul,
     Sub,
     abs,
@@ -154,8 +155,9 @@ def _install_tensor_methods() -> None:
     operators = {
         "__add__": _operator(add, Add), "__radd__": _reflected(add),
         "__sub__": _operator(sub, Sub), "__rsub__": _reflected(sub),
-        "__mul__": _operator(mul, Mul), "__rmul__": _reflected(mul), "__truediv__": div,
-        "__rtruediv__": _reflected(div), "__pow__": pow, "__rpow__": _reflected(pow),
+        "__mul__": _operator(mul, Mul), "__rmul__": _reflected(mul),
+        "__truediv__": _operator(div, Div), "__rtruediv__": _reflected(div),
+        "__pow__": pow, "__rpow__": _reflected(pow),
         "__matmul__": _operator(matmul, MatMul), "__rmatmul__": _reflected(matmul),
         "__neg__": neg,
         "__abs__": abs, "__getitem__": getitem, "__eq__": eq, "__ne__": ne, "__lt__": lt,
