@@ -25,6 +25,7 @@ floating one takes the floating dtype. A Python scalar takes the tensor's dtype 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -419,10 +420,7 @@ def broadcast_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """The reverse of ``sum_to_shape``: ``g`` repeated along its size-1 axes — a new array,
     or for ``SPREAD_VIEW_FROM`` elements and more a read-only broadcast view. Nothing
     writes into a gradient it was handed, so either serves."""
-    size = 1
-    for n in shape:
-        size *= n
-    if size >= SPREAD_VIEW_FROM:
+    if math.prod(shape) >= SPREAD_VIEW_FROM:
         return np.broadcast_to(g, shape)
     out = np.empty(shape, g.dtype)
     out[...] = g

@@ -130,3 +130,30 @@ def column(replicates: Sequence[Mapping[str, float]], name: str) -> list[float]:
     except KeyError:
         raise KeyError(f"labs.stats: a replicate has no measurement {name!r}; it has "
                        f"{', '.join(replicates[0]) if replicates else 'nothing'}") from None
+
+
+class Columns:
+    """The replicates' measurements by name, for a judge: ``cols("x")`` is
+    ``column(replicates, "x")``, and ``cols.mean_above("x", bound)`` is
+    ``mean_above("x", column(replicates, "x"), bound)`` — each statistic named once."""
+
+    def __init__(self, replicates: Sequence[Mapping[str, float]]) -> None:
+        self.replicates = replicates
+
+    def __call__(self, name: str) -> list[float]:
+        return column(self.replicates, name)
+
+    def mean_above(self, name: str, bound: float) -> Statistic:
+        return mean_above(name, self(name), bound)
+
+    def mean_below(self, name: str, bound: float) -> Statistic:
+        return mean_below(name, self(name), bound)
+
+    def mean_within(self, name: str, low_bound: float, high_bound: float) -> Statistic:
+        return mean_within(name, self(name), low_bound, high_bound)
+
+    def log_mean_within(self, name: str, low_bound: float, high_bound: float) -> Statistic:
+        return log_mean_within(name, self(name), low_bound, high_bound)
+
+    def every(self, name: str, test: str, condition: Callable[[float], bool]) -> Statistic:
+        return every(name, self(name), test, condition)

@@ -34,12 +34,10 @@ def cpu_is_intel(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Whether ``cpuinfo`` names an Intel CPU (False where it cannot be read: not Linux)."""
     try:
         with open(cpuinfo, encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("vendor_id"):
-                    return line.split(":", 1)[1].strip() == "GenuineIntel"
+            vendor = next((line for line in f if line.startswith("vendor_id")), "")
     except OSError:
-        pass
-    return False
+        return False
+    return vendor.split(":", 1)[-1].strip() == "GenuineIntel"
 
 
 ALIGN_OUTPUTS = cpu_is_intel()

@@ -38,11 +38,11 @@ Small images (at most ``BATCH_LAST_MAX_PIXELS`` output pixels, LeNet's second co
 second layout, the batch as the last axis: ``cols[c, k, l, i, j, b]``. There the per-image
 GEMMs above are tiny ((16 × 150)·(150 × 100) for LeNet's conv2) and the per-image im2col
 copies runs of only OW floats, while with the batch last the copy reads runs of OW·N floats
-(stride 1) and the forward is one GEMM W · cols over all N·OH·OW pixels, followed by one
-transposing copy to NCHW. Measured on LeNet's conv2 (64×6×14×14, 6→16, 5×5, 1 thread):
-forward 792 → 427 µs, backward (dX, dW) 2.35 → 1.0 ms; on LeNet's conv1 (784 output
-pixels) and the wide 3×3 conv (1,024) the per-image layout stays faster. The output (and dX)
-are NCHW views of the batch-last results: no transposing copy.
+(stride 1) and the forward is one GEMM W · cols over all N·OH·OW pixels; the output (and dX)
+are NCHW views of the batch-last results, with no transposing copy. Measured on LeNet's conv2
+(64×6×14×14, 6→16, 5×5; ``bench.run``, 1 thread): forward 832 → 565 µs, backward (dX, dW)
+3.19 → 1.46 ms; on LeNet's conv1 (784 output pixels) and the wide 3×3 conv (1,024) the
+per-image layout stays faster.
 
 Larger images at stride 1 use "wide rows": the output is computed at the padded width Wp
 (columns j ≥ OW are discarded), so that for each (c, k, l) an image's row of columns is one
@@ -170,14 +170,6 @@ def _channel_sum(g: np.ndarray) -> np.ndarray:
 
 
 # ---- the batch-last layout, for small images ----------------------------------------------
-
-def _layout(out_hw: Pair, stride: Pair, rows: int) -> str:
-    """The column layout of a conv with ``rows`` = C·KH·KW: "batch-last" for small images,
-    "wide" rows at stride 1 from ``WIDE_MIN_ROWS``, else "per-image" (module docstring)."""
-    if out_hw[0] * out_hw[1] <= BATCH_LAST_MAX_PIXELS:
-        return "batch-last"
-    return "wide" if stride == (1, 1) and rows >= WIDE_MIN_ROWS else "per-image"
-
 
 def _padded_batch_last(x: np.ndarray, pads: Pads) -> np.ndarray:
     """x (N, C, H, W) as (C, H + P, W + P, N), zero-padded: one copy does both."""
@@ -314,8 +306,33 @@ def _conv_backward_wide(g: np.ndarray, xp: np.ndarray, w: np.ndarray,
     return crop(dxp, pads, (h, wd), 2), dw
 
 
+# ---- choosing the layout ------------------------------------------------------------------
+
+def _layout(out_hw: Pair, stride: Pair, rows: int) -> str:
+    """The column layout of a conv with ``rows`` = C·KH·KW: "batch-last" for small images,
+    "wide" rows at stride 1 from ``WIDE_MIN_ROWS``, else "per-image" (module docstring)."""
+    if out_hw[0] * out_hw[1] <= BATCH_LAST_MAX_PIXELS:
+        return "batch-last"
+    return "wide" if stride == (1, 1) and rows >= WIDE_MIN_ROWS else "per-image"
+
+
+def _conv_backward_per_image(g: np.ndarray, cols: np.ndarray, w: np.ndarray,
+                             x_shape: tuple[int, ...], need_x: bool, need_w: bool,
+                             kernel: Pair, stride: Pair, pads: Pads, dilation: Pair,
+                             groups: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(dX, dW) from dO with the per-image columns: dX = col2im(Wᵀ·dO), dW = Σ_b dO_b·cols_bᵀ."""
+    g = np.ascontiguousarray(g)
+    dx = _col2im_gemm(g, w, None, x_shape, kernel, stride, pads, dilation, groups) \
+        if need_x else None
+    dw = _weight_grad(g, cols, w.shape, groups) if need_w else None
+    return dx, dw
+
+
+# each layout's forward (returns the output and what its backward needs) and backward
 _FORWARD = {"batch-last": _conv_forward_batch_last, "wide": _conv_forward_wide,
             "per-image": _conv_forward}
+_BACKWARD = {"batch-last": _conv_backward_batch_last, "wide": _conv_backward_wide,
+             "per-image": _conv_backward_per_image}
 
 # ---- the ops ------------------------------------------------------------------------------
 
@@ -332,28 +349,19 @@ class Conv2d(ArrayFunction):
         kernel = w.shape[2:]
         out_hw = _conv_out_hw("conv2d", x.shape, kernel, stride, pads, dilation)
         layout = _layout(out_hw, stride, w.shape[1] * kernel[0] * kernel[1])
-        out, cols = _FORWARD[layout](x, w, bias, kernel, stride, pads, dilation, groups,
-                                     out_hw)
-        ctx.save_for_backward(cols, w)
+        out, saved = _FORWARD[layout](x, w, bias, kernel, stride, pads, dilation, groups,
+                                      out_hw)
+        ctx.save_for_backward(saved, w)  # the columns, or the padded input for wide rows
         ctx.x_shape, ctx.params = x.shape, (kernel, stride, pads, dilation, groups)
         ctx.layout = layout
         return out
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
-        cols, w = ctx.saved_arrays
+        saved, w = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad
-        groups = ctx.params[-1]
-        db = _channel_sum(g) if need_b else None
-        if ctx.layout != "per-image":
-            backward = _conv_backward_batch_last if ctx.layout == "batch-last" \
-                else _conv_backward_wide
-            dx, dw = backward(g, cols, w, ctx.x_shape, need_x, need_w, *ctx.params)
-            return dx, dw, db
-        g = np.ascontiguousarray(g)
-        dx = _col2im_gemm(g, w, None, ctx.x_shape, *ctx.params) if need_x else None
-        dw = _weight_grad(g, cols, w.shape, groups) if need_w else None
-        return dx, dw, db
+        dx, dw = _BACKWARD[ctx.layout](g, saved, w, ctx.x_shape, need_x, need_w, *ctx.params)
+        return dx, dw, _channel_sum(g) if need_b else None
 
 
 class ConvTranspose2d(ArrayFunction):

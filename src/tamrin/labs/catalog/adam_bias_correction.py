@@ -122,16 +122,15 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
-    below = lambda name: stats.every(name, col(name), f"≤ {Z_BOUND:g}",  # noqa: E731
-                                     lambda v: v <= Z_BOUND)
+    col = stats.Columns(replicates)
+    below = lambda name: col.every(name, f"≤ {Z_BOUND:g}",  # noqa: E731
+                                   lambda v: v <= Z_BOUND)
     return Judgement.of(
         below("largest |z| of E[mₜ] vs (1 − β₁ᵗ)E[g]"),
         below("largest |z| of E[sₜ] vs (1 − β₂ᵗ)E[g²]"),
         below("largest |z| of E[m̂ₜ] vs E[g]"),
-        stats.every("smallest |z| of E[sₜ] vs the mistaken (1 − β₂)E[g²], t ≥ 2",
-                    col("smallest |z| of E[sₜ] vs the mistaken (1 − β₂)E[g²], t ≥ 2"),
-                    f"> {Z_BOUND:g}", lambda v: v > Z_BOUND),
+        col.every("smallest |z| of E[sₜ] vs the mistaken (1 − β₂)E[g²], t ≥ 2", f"> {Z_BOUND:g}",
+                  lambda v: v > Z_BOUND),
         stats.every("relative error of the t = 1 step ratio against (1 − β₁)/√(1 − β₂)",
                     col("relative error of that ratio against (1 − β₁)/√(1 − β₂)"),
                     f"≤ {STEP_TOLERANCE:g}", lambda v: v <= STEP_TOLERANCE),

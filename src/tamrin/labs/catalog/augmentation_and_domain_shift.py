@@ -312,22 +312,14 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.mean_above("(33) augmented − plain, clean", col("(33) augmented − plain, clean"),
-                         0.0),
-        stats.mean_above("(33) augmented − plain, shifted",
-                         col("(33) augmented − plain, shifted"), 0.0),
-        stats.mean_above("(34) drop: own split − new scanners",
-                         col("(34) drop: own split − new scanners"), MUCH_WORSE),
-        stats.mean_within("(34) group CV − accuracy on new scanners",
-                          col("(34) group CV − accuracy on new scanners"), -PREDICTS,
-                          PREDICTS),
-        stats.mean_above("(34) random CV − accuracy on new scanners",
-                         col("(34) random CV − accuracy on new scanners"), HIDDEN),
-        stats.mean_above("(34) gain on new scanners from per-scanner standardisation",
-                         col("(34) gain on new scanners from per-scanner standardisation"),
-                         0.0),
+        col.mean_above("(33) augmented − plain, clean", 0.0),
+        col.mean_above("(33) augmented − plain, shifted", 0.0),
+        col.mean_above("(34) drop: own split − new scanners", MUCH_WORSE),
+        col.mean_within("(34) group CV − accuracy on new scanners", -PREDICTS, PREDICTS),
+        col.mean_above("(34) random CV − accuracy on new scanners", HIDDEN),
+        col.mean_above("(34) gain on new scanners from per-scanner standardisation", 0.0),
     )
 
 

@@ -289,22 +289,18 @@ def _measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     raw, scaled, linear = (f"(30) MSE / floor, {name}" for name in (
         "sigmoid output, raw 0..16 data", "sigmoid output, data ÷ 16",
         "linear output, raw 0..16 data"))
     return Judgement.of(
-        stats.every(raw, col(raw), "≥ 1 (never below the floor)", lambda v: v >= 1),
-        stats.mean_below(raw, col(raw), FLOOR_SLACK),
-        stats.mean_below(scaled, col(scaled), FIX_FRACTION),
-        stats.mean_below(linear, col(linear), FIX_FRACTION),
-        stats.mean_below("(31) correlated: AE relative error",
-                         col("(31) correlated: AE relative error"), NEAR_PERFECT),
-        stats.mean_within("(31) independent: AE error − (1 − k/d)",
-                          col("(31) independent: AE error − (1 − k/d)"), -PCA_TOLERANCE,
-                          PCA_TOLERANCE),
-        stats.mean_below("(32) sensitivity ratio denoising / plain",
-                         col("(32) sensitivity ratio denoising / plain"), ROBUSTER),
+        col.every(raw, "≥ 1 (never below the floor)", lambda v: v >= 1),
+        col.mean_below(raw, FLOOR_SLACK),
+        col.mean_below(scaled, FIX_FRACTION),
+        col.mean_below(linear, FIX_FRACTION),
+        col.mean_below("(31) correlated: AE relative error", NEAR_PERFECT),
+        col.mean_within("(31) independent: AE error − (1 − k/d)", -PCA_TOLERANCE, PCA_TOLERANCE),
+        col.mean_below("(32) sensitivity ratio denoising / plain", ROBUSTER),
     )
 
 

@@ -147,13 +147,12 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
         stats.mean_above(f"epochs to {TARGET:.0%} saved by batch norm (without − with)",
                          col("epochs saved by batch norm"), FEWER),
-        *(stats.mean_within(f"batch-mean std / (σ/√B), B = {b}",
-                            col(f"batch-mean std / (σ/√B), B = {b}"),
-                            1 - NOISE_TOLERANCE, 1 + NOISE_TOLERANCE) for b in BATCHES),
+        *(col.mean_within(f"batch-mean std / (σ/√B), B = {b}", 1 - NOISE_TOLERANCE,
+                          1 + NOISE_TOLERANCE) for b in BATCHES),
         stats.log_mean_within(f"relative train/eval output difference, B = {TINY}",
                               col(f"train/eval output difference, B = {TINY}"), ORDER_ONE,
                               math.inf),

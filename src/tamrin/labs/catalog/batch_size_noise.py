@@ -191,22 +191,17 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.mean_within("slope of loss noise vs B", col("slope of loss noise vs B"),
-                          SLOPE - SLOPE_TOL, SLOPE + SLOPE_TOL),
-        stats.mean_within("slope of gradient noise vs B", col("slope of gradient noise vs B"),
-                          SLOPE - SLOPE_TOL, SLOPE + SLOPE_TOL),
-        stats.every("full-batch noise / SGD noise", col("full-batch noise / SGD noise"),
-                    f"< {SMOOTH:g}", lambda v: v < SMOOTH),
+        col.mean_within("slope of loss noise vs B", SLOPE - SLOPE_TOL, SLOPE + SLOPE_TOL),
+        col.mean_within("slope of gradient noise vs B", SLOPE - SLOPE_TOL, SLOPE + SLOPE_TOL),
+        col.every("full-batch noise / SGD noise", f"< {SMOOTH:g}", lambda v: v < SMOOTH),
         stats.every("fraction of steps where the full-batch loss rose",
                     col("fraction of steps where the loss rose: full batch"), "= 0",
                     lambda v: v == 0),
-        stats.every("full-batch descent ends in the better minimum",
-                    col("full-batch descent ends in the better minimum"), "is false (0)",
-                    lambda v: v == 0),
-        stats.mean_above("share of SGD runs ending in the better minimum",
-                         col("share of SGD runs ending in the better minimum"), CAN_ESCAPE),
+        col.every("full-batch descent ends in the better minimum", "is false (0)",
+                  lambda v: v == 0),
+        col.mean_above("share of SGD runs ending in the better minimum", CAN_ESCAPE),
     )
 
 

@@ -190,20 +190,16 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.every("largest error of the right gradients",
-                    col("largest error of the right gradients"), f"< {TOLERANCE:g}",
-                    lambda v: v < TOLERANCE),
-        stats.every("largest error of the stride-dropped dX, stride 1",
-                    col("largest error of the stride-dropped dX, stride 1"),
-                    f"< {TOLERANCE:g}", lambda v: v < TOLERANCE),
-        stats.every("smallest error of the stride-dropped dX, stride > 1",
-                    col("smallest error of the stride-dropped dX, stride > 1"),
-                    f"> {MISTAKE_FLOOR:g}", lambda v: v > MISTAKE_FLOOR),
-        stats.every("smallest error of the pixel-as-kernel-index dX",
-                    col("smallest error of the pixel-as-kernel-index dX"),
-                    f"> {MISTAKE_FLOOR:g}", lambda v: v > MISTAKE_FLOOR),
+        col.every("largest error of the right gradients", f"< {TOLERANCE:g}",
+                  lambda v: v < TOLERANCE),
+        col.every("largest error of the stride-dropped dX, stride 1", f"< {TOLERANCE:g}",
+                  lambda v: v < TOLERANCE),
+        col.every("smallest error of the stride-dropped dX, stride > 1", f"> {MISTAKE_FLOOR:g}",
+                  lambda v: v > MISTAKE_FLOOR),
+        col.every("smallest error of the pixel-as-kernel-index dX", f"> {MISTAKE_FLOOR:g}",
+                  lambda v: v > MISTAKE_FLOOR),
     )
 
 

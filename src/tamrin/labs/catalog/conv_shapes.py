@@ -236,13 +236,12 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     equals = lambda target: (lambda v: v == target)  # noqa: E731
     dense = "small conv as dense: "
     return Judgement.of(
-        stats.every("layers where summary and hand count differ",
-                    col("layers where summary and hand count differ"), "= 0", equals(0)),
-        *(stats.every(name, col(name), f"= {COURSE_TOTAL:,}", equals(COURSE_TOTAL))
+        col.every("layers where summary and hand count differ", "= 0", equals(0)),
+        *(col.every(name, f"= {COURSE_TOTAL:,}", equals(COURSE_TOTAL))
           for name in ("total parameters (summary)", "total parameters (hand count)",
                        "total parameters (entries of model.parameters())")),
         stats.every(f"{dense}max |dense − conv| output", col(f"{dense}max |dense − conv| "
@@ -255,13 +254,10 @@ def judge(replicates: list[dict]) -> Judgement:
         stats.every(f"{dense}distinct values − conv weights",
                     [a - b for a, b in zip(col(f"{dense}distinct values (weight sharing)"),
                                            col(f"{dense}conv weights"))], "= 0", equals(0)),
-        stats.every("output sizes that differ from the formula",
-                    col("output sizes that differ from the formula"), "= 0", equals(0)),
-        stats.every("distinct parameter counts over the strides",
-                    col("distinct parameter counts over the strides"), "= 1", equals(1)),
-        stats.every("multiply-add exponent a (∝ S^a)", col("multiply-add exponent a (∝ S^a)"),
-                    f"|a + 2| < {EXPONENT_TOLERANCE:g}",
-                    lambda v: abs(v + 2) < EXPONENT_TOLERANCE),
+        col.every("output sizes that differ from the formula", "= 0", equals(0)),
+        col.every("distinct parameter counts over the strides", "= 1", equals(1)),
+        col.every("multiply-add exponent a (∝ S^a)", f"|a + 2| < {EXPONENT_TOLERANCE:g}",
+                  lambda v: abs(v + 2) < EXPONENT_TOLERANCE),
     )
 
 

@@ -157,11 +157,11 @@ MLP_RISE = "MLP: largest rise above a chord between end points / final loss"
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.every(LIN_SPREAD, col(LIN_SPREAD), f"< {SAME:g}", lambda v: v < SAME),
-        stats.every(LIN_GAP, col(LIN_GAP), f"< {SAME:g}", lambda v: v < SAME),
-        stats.every(LIN_RISE, col(LIN_RISE), f"≤ {ROUNDING:g}", lambda v: v <= ROUNDING),
+        col.every(LIN_SPREAD, f"< {SAME:g}", lambda v: v < SAME),
+        col.every(LIN_GAP, f"< {SAME:g}", lambda v: v < SAME),
+        col.every(LIN_RISE, f"≤ {ROUNDING:g}", lambda v: v <= ROUNDING),
         stats.share_at_least(f"{MLP_SPREAD} > {DIFFERENT:g}",
                              [v > DIFFERENT for v in col(MLP_SPREAD)], SHARE),
         stats.share_at_least(f"{MLP_LOSSES} > {LOSS_DIFFERENT:g}",

@@ -95,18 +95,15 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
         stats.mean_above("share of wrong labels fitted without dropout",
                          col(f"wrong labels fitted: {PLAIN}"), MEMORISED),
         stats.mean_above("training − validation accuracy gap without dropout",
                          col(f"accuracy gap: {PLAIN}"), NO_CHANGE),
-        stats.mean_above("fewer wrong labels fitted (no dropout − dropout)",
-                         col("fewer wrong labels fitted (no dropout − dropout)"), NO_CHANGE),
-        stats.mean_above("gap narrowing (no dropout − dropout)",
-                         col("gap narrowing (no dropout − dropout)"), NO_CHANGE),
-        stats.mean_above("validation gain (dropout − no dropout)",
-                         col("validation gain (dropout − no dropout)"), NO_CHANGE),
+        col.mean_above("fewer wrong labels fitted (no dropout − dropout)", NO_CHANGE),
+        col.mean_above("gap narrowing (no dropout − dropout)", NO_CHANGE),
+        col.mean_above("validation gain (dropout − no dropout)", NO_CHANGE),
     )
 
 

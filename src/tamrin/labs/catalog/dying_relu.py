@@ -158,7 +158,7 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     dead = [stats.mean_above(f"ReLU units zero on every input at the end: {s}",
                              col(f"z ≤ 0 on every input at the end: {s}, relu"), DEAD_MIN)
             for s in SCENARIOS]
@@ -167,14 +167,11 @@ def judge(replicates: list[dict]) -> Judgement:
                          lambda v: v == 0.0) for s in SCENARIOS]
     return Judgement.of(
         *dead, *leaky,
-        stats.every(f"loss after / before the η = {HUGE_LR:g} step",
-                    col(f"loss after / before the η = {HUGE_LR:g} step"), "> 1",
-                    lambda v: v > 1.0),
-        stats.every("smallest output: σ(ReLU(z))", col("smallest output: σ(ReLU(z))"),
-                    "≥ 0.5", lambda v: v >= 0.5),
-        stats.every("BCE on the negatives: σ(ReLU(z))", col("BCE on the negatives: σ(ReLU(z))"),
-                    f"≥ ln 2 − {ROUNDING:g}", lambda v: v >= LN2 - ROUNDING),
-        stats.mean_below("BCE on the negatives: σ(z)", col("BCE on the negatives: σ(z)"), LN2),
+        col.every(f"loss after / before the η = {HUGE_LR:g} step", "> 1", lambda v: v > 1.0),
+        col.every("smallest output: σ(ReLU(z))", "≥ 0.5", lambda v: v >= 0.5),
+        col.every("BCE on the negatives: σ(ReLU(z))", f"≥ ln 2 − {ROUNDING:g}",
+                  lambda v: v >= LN2 - ROUNDING),
+        col.mean_below("BCE on the negatives: σ(z)", LN2),
     )
 
 

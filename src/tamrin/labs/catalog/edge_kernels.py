@@ -160,9 +160,8 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
-    checks = [stats.every("largest |toy map − course's map|",
-                          col("largest |toy map − course's map|"), "= 0", lambda v: v == 0)]
+    col = stats.Columns(replicates)
+    checks = [col.every("largest |toy map − course's map|", "= 0", lambda v: v == 0)]
     for name in TALL:
         checks.append(stats.mean_above(
             f"{name} (vertical group): share with V > H",

@@ -336,15 +336,12 @@ def _deletion_gap(replicates, f: float) -> list[float]:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.mean_above("highlight contrast on the object",
-                         col("highlight contrast on the object"), HIGHLIGHT),
+        col.mean_above("highlight contrast on the object", HIGHLIGHT),
         *(stats.mean_above(f"{f:g} × object deleted: logit drop top Grad-CAM − random",
                            _deletion_gap(replicates, f), 0.0) for f in DELETE_FRACTIONS),
-        stats.mean_above("two objects, no ReLU: negative contrast on the other object",
-                         col("two objects, no ReLU: negative contrast on the other object"),
-                         HIGHLIGHT),
+        col.mean_above("two objects, no ReLU: negative contrast on the other object", HIGHLIGHT),
     )
 
 

@@ -171,21 +171,17 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     l2, sub, prox = methods()
     irrelevant = FEATURES - RELEVANT
     return Judgement.of(
-        stats.every(f"exact zeros: {l2}", col(f"exact zeros: {l2}"), "= 0", lambda v: v == 0),
-        stats.every(f"exact zeros: {sub}", col(f"exact zeros: {sub}"), "= 0",
-                    lambda v: v == 0),
-        stats.every(f"exact zeros: {prox}", col(f"exact zeros: {prox}"),
-                    f"> {SPARSE_SHARE:.0%} of the {irrelevant} irrelevant weights",
-                    lambda v: v > SPARSE_SHARE * irrelevant),
-        stats.every("relevant weights kept: L1 proximal",
-                    col("relevant weights kept: L1 proximal"), f"= {RELEVANT}",
-                    lambda v: v == RELEVANT),
-        stats.mean_above("accuracy drop from penalising the bias",
-                         col("accuracy drop from penalising the bias"), ACCURACY_MARGIN),
+        col.every(f"exact zeros: {l2}", "= 0", lambda v: v == 0),
+        col.every(f"exact zeros: {sub}", "= 0", lambda v: v == 0),
+        col.every(f"exact zeros: {prox}",
+                  f"> {SPARSE_SHARE:.0%} of the {irrelevant} irrelevant weights",
+                  lambda v: v > SPARSE_SHARE * irrelevant),
+        col.every("relevant weights kept: L1 proximal", f"= {RELEVANT}", lambda v: v == RELEVANT),
+        col.mean_above("accuracy drop from penalising the bias", ACCURACY_MARGIN),
     )
 
 

@@ -95,17 +95,15 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     checks = []
     for name in DATASETS:
         collapse = f"{name}: relative error, stack vs one matrix"
         stacked = f"{name}: accuracy, {len(LINEAR_SIZES) + 1} linear layers"
         bent = f"{name}: accuracy, one tanh hidden layer"
-        checks += [stats.every(collapse, col(collapse), f"< {COLLAPSE:g}",
-                               lambda v: v < COLLAPSE),
-                   stats.every(stacked, col(stacked), f"≤ {LINE_LIMIT:g}",
-                               lambda v: v <= LINE_LIMIT),
-                   stats.every(bent, col(bent), f"≥ {SOLVED:g}", lambda v: v >= SOLVED)]
+        checks += [col.every(collapse, f"< {COLLAPSE:g}", lambda v: v < COLLAPSE),
+                   col.every(stacked, f"≤ {LINE_LIMIT:g}", lambda v: v <= LINE_LIMIT),
+                   col.every(bent, f"≥ {SOLVED:g}", lambda v: v >= SOLVED)]
     return Judgement.of(*checks)
 
 

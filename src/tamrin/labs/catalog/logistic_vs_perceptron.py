@@ -137,19 +137,16 @@ UNIT = "max |w_sigmoid unit − w_LogisticRegression|"
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        *(stats.every(name, col(name), f"≤ {LINE_LIMIT:g}", lambda v: v <= LINE_LIMIT)
+        *(col.every(name, f"≤ {LINE_LIMIT:g}", lambda v: v <= LINE_LIMIT)
           for name in XOR_MODELS),
-        stats.every("perceptron converged on XOR (1 = yes)",
-                    col("perceptron converged on XOR (1 = yes)"), "= 0", lambda v: v == 0),
-        stats.every(PRODUCT, col(PRODUCT), f"≥ {SOLVED:g}", lambda v: v >= SOLVED),
-        *(stats.every(name, col(name), "= 1", lambda v: v == 1.0) for name in BLOBS),
-        stats.every("perceptron converged on the blobs (1 = yes)",
-                    col("perceptron converged on the blobs (1 = yes)"), "= 1",
-                    lambda v: v == 1),
-        stats.mean_below(PROBA, col(PROBA), PROB_ERROR),
-        stats.every(UNIT, col(UNIT), f"< {SAME:g}", lambda v: v < SAME),
+        col.every("perceptron converged on XOR (1 = yes)", "= 0", lambda v: v == 0),
+        col.every(PRODUCT, f"≥ {SOLVED:g}", lambda v: v >= SOLVED),
+        *(col.every(name, "= 1", lambda v: v == 1.0) for name in BLOBS),
+        col.every("perceptron converged on the blobs (1 = yes)", "= 1", lambda v: v == 1),
+        col.mean_below(PROBA, PROB_ERROR),
+        col.every(UNIT, f"< {SAME:g}", lambda v: v < SAME),
     )
 
 

@@ -149,21 +149,16 @@ CURV = {name: f"smallest second difference along a random line: {name}" for name
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     # the gradients are deterministic: every replicate computes the same two numbers
     return Judgement.of(
-        stats.every(GRAD["cross-entropy"], col(GRAD["cross-entropy"]),
-                    f"= {CE_GRADIENT:g} within {GRADIENT_TOLERANCE:g}",
-                    lambda v: abs(v - CE_GRADIENT) <= GRADIENT_TOLERANCE),
-        stats.every(GRAD["MSE∘sigmoid"], col(GRAD["MSE∘sigmoid"]),
-                    f"= {MSE_GRADIENT:g} within {GRADIENT_TOLERANCE:g}",
-                    lambda v: abs(v - MSE_GRADIENT) <= GRADIENT_TOLERANCE),
-        stats.every(CURV["MSE∘sigmoid"], col(CURV["MSE∘sigmoid"]), f"< {CONCAVE:g}",
-                    lambda v: v < CONCAVE),
-        stats.every(CURV["cross-entropy"], col(CURV["cross-entropy"]), f"≥ {ROUNDING:g}",
-                    lambda v: v >= ROUNDING),
-        *(stats.every(f"epochs saved by cross-entropy, {start}",
-                      col(f"epochs saved by cross-entropy, {start}"), "> 0", lambda v: v > 0)
+        col.every(GRAD["cross-entropy"], f"= {CE_GRADIENT:g} within {GRADIENT_TOLERANCE:g}",
+                  lambda v: abs(v - CE_GRADIENT) <= GRADIENT_TOLERANCE),
+        col.every(GRAD["MSE∘sigmoid"], f"= {MSE_GRADIENT:g} within {GRADIENT_TOLERANCE:g}",
+                  lambda v: abs(v - MSE_GRADIENT) <= GRADIENT_TOLERANCE),
+        col.every(CURV["MSE∘sigmoid"], f"< {CONCAVE:g}", lambda v: v < CONCAVE),
+        col.every(CURV["cross-entropy"], f"≥ {ROUNDING:g}", lambda v: v >= ROUNDING),
+        *(col.every(f"epochs saved by cross-entropy, {start}", "> 0", lambda v: v > 0)
           for start in STARTS),
     )
 

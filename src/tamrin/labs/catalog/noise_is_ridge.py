@@ -142,14 +142,11 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.every("largest |z| against (σ²/2)‖w‖²", col("largest |z| against (σ²/2)‖w‖²"),
-                    f"≤ {Z_MAX:g}", lambda v: v <= Z_MAX),
-        stats.every("smallest |z| against σ²‖w‖²", col("smallest |z| against σ²‖w‖²"),
-                    f"> {Z_MAX:g}", lambda v: v > Z_MAX),
-        stats.mean_within("ridge λ nearest to noisy GD / σ²",
-                          col("ridge λ nearest to noisy GD / σ²"), *LAMBDA_BAND),
+        col.every("largest |z| against (σ²/2)‖w‖²", f"≤ {Z_MAX:g}", lambda v: v <= Z_MAX),
+        col.every("smallest |z| against σ²‖w‖²", f"> {Z_MAX:g}", lambda v: v > Z_MAX),
+        col.mean_within("ridge λ nearest to noisy GD / σ²", *LAMBDA_BAND),
     )
 
 

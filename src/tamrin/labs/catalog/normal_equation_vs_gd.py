@@ -273,15 +273,14 @@ KEYS = [s.key for s in plan(True)]
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.every(DISTANCE, col(DISTANCE), f"< {AGREE:g}", lambda v: v < AGREE),
+        col.every(DISTANCE, f"< {AGREE:g}", lambda v: v < AGREE),
         *(stats.every(f"operation exponent − formula's: {key}",
                       np.subtract(col(f"operation exponent: {key}"),
                                   col(f"formula exponent: {key}")),
                       f"|·| < {SLOPE_TOL:g}", lambda v: abs(v) < SLOPE_TOL) for key in KEYS),
-        stats.every(SAME, col(SAME), f"≤ {SAME_COMPUTATION:g}",
-                    lambda v: v <= SAME_COMPUTATION),
+        col.every(SAME, f"≤ {SAME_COMPUTATION:g}", lambda v: v <= SAME_COMPUTATION),
     )
 
 

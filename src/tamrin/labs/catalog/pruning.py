@@ -162,14 +162,12 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        *(stats.mean_above(f"accuracy drop at {SPARSITIES[-1]:.0%}, {m} (pruned)",
-                           col(f"accuracy drop at {SPARSITIES[-1]:.0%}, {m} (pruned)"), FALL)
+        *(col.mean_above(f"accuracy drop at {SPARSITIES[-1]:.0%}, {m} (pruned)", FALL)
           for m in METHODS),
-        *(stats.mean_above(f"share of lost accuracy won back by fine-tuning, {m}",
-                           col(f"share of lost accuracy won back by fine-tuning, {m}"),
-                           RECOVERY) for m in METHODS),
+        *(col.mean_above(f"share of lost accuracy won back by fine-tuning, {m}", RECOVERY)
+          for m in METHODS),
     )
 
 

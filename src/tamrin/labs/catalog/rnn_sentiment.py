@@ -162,16 +162,13 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        *(stats.mean_above(f"{r} readout − majority baseline",
-                           col(f"{r} readout − majority baseline"), ABOVE_MAJORITY)
+        *(col.mean_above(f"{r} readout − majority baseline", ABOVE_MAJORITY)
           for r in READOUTS),
-        *(stats.mean_above(f"log₁₀({g} share / RNN share) at the longest T",
-                           col(f"log₁₀({g} share / RNN share) at the longest T"),
-                           float(np.log10(FADE))) for g in ("LSTM", "GRU")),
-        *(stats.mean_above(f"per-step factor: {g} − RNN", col(f"per-step factor: {g} − RNN"),
-                           0.0) for g in ("LSTM", "GRU")),
+        *(col.mean_above(f"log₁₀({g} share / RNN share) at the longest T",
+                         float(np.log10(FADE))) for g in ("LSTM", "GRU")),
+        *(col.mean_above(f"per-step factor: {g} − RNN", 0.0) for g in ("LSTM", "GRU")),
     )
 
 

@@ -137,12 +137,12 @@ EXCESS = ("largest relative excess of the trained L1 loss over the LP minimum",
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.mean_below(L1_ERR, col(L1_ERR), L1_ERROR),
-        stats.mean_above(L2_ERR, col(L2_ERR), L1_ERROR),
-        stats.log_mean_within(RATIO_NAME, col(RATIO_NAME), RATIO, math.inf),
-        *(stats.every(name, col(name), f"< {OPTIMUM:g}", lambda v: v < OPTIMUM)
+        col.mean_below(L1_ERR, L1_ERROR),
+        col.mean_above(L2_ERR, L1_ERROR),
+        col.log_mean_within(RATIO_NAME, RATIO, math.inf),
+        *(col.every(name, f"< {OPTIMUM:g}", lambda v: v < OPTIMUM)
           for name in EXCESS),
     )
 

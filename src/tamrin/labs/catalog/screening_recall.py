@@ -116,12 +116,10 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.mean_above("recall gained by the screening threshold",
-                         col("recall gained by the screening threshold"), 0.0),
-        stats.mean_above("precision given up by the screening threshold",
-                         col("precision given up by the screening threshold"), 0.0),
+        col.mean_above("recall gained by the screening threshold", 0.0),
+        col.mean_above("precision given up by the screening threshold", 0.0),
         stats.mean_above("recall at the screening threshold on held-out patients",
                          col("recall at the screening threshold"), HELD_OUT),
     )

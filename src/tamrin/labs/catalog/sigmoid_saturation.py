@@ -104,16 +104,12 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.mean_above(f"saturated share at init: {LARGE}",
-                         col(f"saturated share at init: {LARGE}"), MOST),
-        stats.mean_below(f"saturated share at init: {SMALL}",
-                         col(f"saturated share at init: {SMALL}"), FEW),
-        stats.log_mean_within("hidden movement: large / Glorot",
-                              col("hidden movement: large / Glorot"), 0.0, STALL_RATIO),
-        stats.mean_above("validation accuracy: Glorot − large",
-                         col("validation accuracy: Glorot − large"), 0.0),
+        col.mean_above(f"saturated share at init: {LARGE}", MOST),
+        col.mean_below(f"saturated share at init: {SMALL}", FEW),
+        col.log_mean_within("hidden movement: large / Glorot", 0.0, STALL_RATIO),
+        col.mean_above("validation accuracy: Glorot − large", 0.0),
     )
 
 

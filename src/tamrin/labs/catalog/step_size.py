@@ -96,15 +96,15 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     checks = []
     for f in STABLE:
         rose, ratio = f"η = {f}/L: steps where the loss rose", f"η = {f}/L: final / initial loss"
-        checks += [stats.every(rose, col(rose), "= 0", lambda v: v == 0),
-                   stats.every(ratio, col(ratio), "< 1", lambda v: v < 1)]
+        checks += [col.every(rose, "= 0", lambda v: v == 0),
+                   col.every(ratio, "< 1", lambda v: v < 1)]
     for f in UNSTABLE:
         ratio = f"η = {f}/L: final / initial loss"
-        checks.append(stats.every(ratio, col(ratio), f"> {DIVERGED:g}", lambda v: v > DIVERGED))
+        checks.append(col.every(ratio, f"> {DIVERGED:g}", lambda v: v > DIVERGED))
     return Judgement.of(*checks)
 
 

@@ -281,24 +281,16 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.mean_above(f"transfer − scratch at k = {JUDGED_K}",
-                         col(f"transfer − scratch at k = {JUDGED_K}"), BEATS),
-        stats.every("max |Δw| of the lr-0 backbone", col("max |Δw| of the lr-0 backbone"),
-                    f"= {EXACT:g}", lambda v: v == EXACT),
-        stats.every("max |Δw| of the head behind the lr-0 backbone",
-                    col("max |Δw| of the head behind the lr-0 backbone"), "> 0",
-                    lambda v: v > 0),
-        stats.every("smallest max |Δw| of a layer in the modes without lr 0",
-                    col("smallest max |Δw| of a layer in the modes without lr 0"), "> 0",
-                    lambda v: v > 0),
-        stats.every("max |weights after freeze() − weights after lr 0|",
-                    col("max |weights after freeze() − weights after lr 0|"), f"= {EXACT:g}",
-                    lambda v: v == EXACT),
-        stats.every("backbone's relative change: layer-wise ÷ one lr",
-                    col("backbone's relative change: layer-wise ÷ one lr"), f"< {SLOWER:g}",
-                    lambda v: v < SLOWER),
+        col.mean_above(f"transfer − scratch at k = {JUDGED_K}", BEATS),
+        col.every("max |Δw| of the lr-0 backbone", f"= {EXACT:g}", lambda v: v == EXACT),
+        col.every("max |Δw| of the head behind the lr-0 backbone", "> 0", lambda v: v > 0),
+        col.every("smallest max |Δw| of a layer in the modes without lr 0", "> 0", lambda v: v > 0),
+        col.every("max |weights after freeze() − weights after lr 0|", f"= {EXACT:g}",
+                  lambda v: v == EXACT),
+        col.every("backbone's relative change: layer-wise ÷ one lr", f"< {SLOWER:g}",
+                  lambda v: v < SLOWER),
     )
 
 

@@ -92,18 +92,13 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.mean_below("per-layer factor: sigmoid", col("per-layer factor: sigmoid"),
-                         SIGMOID_FACTOR_MAX),
-        stats.mean_above("R² of the log-linear fit: sigmoid",
-                         col("R² of the log-linear fit: sigmoid"), GEOMETRIC_R2_MIN),
-        *(stats.log_mean_within(f"deepest / shallowest ‖∂L/∂W₁‖: {act}",
-                                col(f"deepest / shallowest ‖∂L/∂W₁‖: {act}"), *ORDER_ONE)
+        col.mean_below("per-layer factor: sigmoid", SIGMOID_FACTOR_MAX),
+        col.mean_above("R² of the log-linear fit: sigmoid", GEOMETRIC_R2_MIN),
+        *(col.log_mean_within(f"deepest / shallowest ‖∂L/∂W₁‖: {act}", *ORDER_ONE)
           for act in ("relu", "leaky_relu")),
-        stats.log_mean_within("deepest sigmoid net: with skips / plain",
-                              col("deepest sigmoid net: with skips / plain"), SKIP_GAIN_MIN,
-                              math.inf),
+        col.log_mean_within("deepest sigmoid net: with skips / plain", SKIP_GAIN_MIN, math.inf),
     )
 
 

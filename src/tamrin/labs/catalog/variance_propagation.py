@@ -70,15 +70,14 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.log_mean_within("He: Var(z₅₀)", col("He: Var(z₅₀)"), *ORDER_ONE),
+        col.log_mean_within("He: Var(z₅₀)", *ORDER_ONE),
         *(stats.mean_within(f"measured / predicted per-layer ratio: {s}",
                             col(f"ratio / predicted: {s}"), 1 - RULE_TOLERANCE,
                             1 + RULE_TOLERANCE) for s in SCHEMES),
-        stats.every("largest |Var(z₁)/(n·Var(w)·Var(x)) − 1|",
-                    col("largest |Var(z₁)/(n·Var(w)·Var(x)) − 1|"),
-                    f"≤ {FIRST_LAYER_TOLERANCE:g}", lambda v: v <= FIRST_LAYER_TOLERANCE),
+        col.every("largest |Var(z₁)/(n·Var(w)·Var(x)) − 1|", f"≤ {FIRST_LAYER_TOLERANCE:g}",
+                  lambda v: v <= FIRST_LAYER_TOLERANCE),
     )
 
 

@@ -88,14 +88,11 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     return Judgement.of(
-        stats.every("max |formula − autograd|", col("max |formula − autograd|"),
-                    f"≤ {SAME:g}", lambda v: v <= SAME),
-        stats.every("smallest ‖∂L/∂W‖", col("smallest ‖∂L/∂W‖"), f"> {NOT_ZERO:g}",
-                    lambda v: v > NOT_ZERO),
-        stats.every("smallest ‖∂L/∂W′‖", col("smallest ‖∂L/∂W′‖"), f"> {NOT_ZERO:g}",
-                    lambda v: v > NOT_ZERO),
+        col.every("max |formula − autograd|", f"≤ {SAME:g}", lambda v: v <= SAME),
+        col.every("smallest ‖∂L/∂W‖", f"> {NOT_ZERO:g}", lambda v: v > NOT_ZERO),
+        col.every("smallest ‖∂L/∂W′‖", f"> {NOT_ZERO:g}", lambda v: v > NOT_ZERO),
     )
 
 

@@ -115,23 +115,15 @@ def measure(quick: bool, seed: int) -> dict:
 
 
 def judge(replicates: list[dict]) -> Judgement:
-    col = lambda name: stats.column(replicates, name)  # noqa: E731
+    col = stats.Columns(replicates)
     below = (f"≤ {ROUNDING:g}", lambda v: v <= ROUNDING)
     return Judgement.of(
-        stats.every("share of outputs equal to 0.5", col("share of outputs equal to 0.5"),
-                    "= 1", lambda v: v == 1.0),
-        stats.every("|W³ − (−α(0.5 − y)·0.5)| after step 1",
-                    col("|W³ − (−α(0.5 − y)·0.5)| after step 1"), *below),
-        stats.every("|b³ − (−α(0.5 − y))| after step 1",
-                    col("|b³ − (−α(0.5 − y))| after step 1"), *below),
-        stats.every("largest |hidden weight or bias| after step 1",
-                    col("largest |hidden weight or bias| after step 1"), "= 0",
-                    lambda v: v == 0.0),
-        stats.every("largest |W¹| after training: zero init",
-                    col("largest |W¹| after training: zero init"), f"> {MOVED:g}",
-                    lambda v: v > MOVED),
-        stats.every("unit spread after training: zero init",
-                    col("unit spread after training: zero init"), *below),
+        col.every("share of outputs equal to 0.5", "= 1", lambda v: v == 1.0),
+        col.every("|W³ − (−α(0.5 − y)·0.5)| after step 1", *below),
+        col.every("|b³ − (−α(0.5 − y))| after step 1", *below),
+        col.every("largest |hidden weight or bias| after step 1", "= 0", lambda v: v == 0.0),
+        col.every("largest |W¹| after training: zero init", f"> {MOVED:g}", lambda v: v > MOVED),
+        col.every("unit spread after training: zero init", *below),
     )
 
 
