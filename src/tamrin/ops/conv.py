@@ -53,6 +53,11 @@ through one reused chunk-sized buffer and are not kept (writing the whole batch'
 cache cost as much as the GEMM): the backward copies them again from the saved padded input.
 Measured on the wide 3×3 conv (1 thread): forward 42.9 → 33.1 ms (PyTorch 39.3 ms), backward
 78 → 72 ms, and the saved arrays 75 MB of columns → 9.5 MB of padded input.
+
+A 3×3 conv at stride 1 with many channels (C·F ≥ ``WINOGRAD_MIN_CHANNELS``) that needs dX
+runs the wide rows forward and Winograd's F(2×2, 3×3) backward (``tamrin.ops.winograd``):
+2.25× fewer multiplications in the two GEMMs, which on the wide 3×3 conv are already at the
+CPU's peak with im2col. Measured there (1 thread): backward 70 → 47 ms (PyTorch 52 ms).
 """
 
 from __future__ import annotations
@@ -64,7 +69,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from tamrin.autograd import ArrayFunction, Context
-from tamrin.ops.im2col import Pads, col2im, crop, offsets, out_size, pad2d, windows
+from tamrin.ops.im2col import Pads, batch_chunks, col2im, crop, offsets, out_size, pad2d, windows
+from tamrin.ops.winograd import conv3x3_backward
 from tamrin.tensor import Tensor
 
 Pair = tuple[int, int]
@@ -81,6 +87,13 @@ BATCH_LAST_MAX_PIXELS = 144
 # columns are kept, wide rows copy them again; 27 rows (3→16, 3×3, 32×32) 1.17× and 0.92×;
 # 54 rows 1.07× and 0.91×; 144 rows 0.78× and 0.81×; 200 rows 0.63× and 0.77×.
 WIDE_MIN_ROWS = 32
+# Winograd's backward (3×3, stride 1, with dX) from this many C·F. Measured (1 thread, batch
+# 64, 32×32 unless said; Winograd time / the faster of wide rows and per image, dX + dW):
+# C·F = 48 (3→16) 1.87×, 128 (8→16) 0.96×, 256 (16→16) 1.00×, 512 (16→32) 0.72×, 2,048
+# (32→64) 0.64×, 4,096 (64→64, 16×16) 0.83×, 8,192 (64→128, 16×16) 0.75×; with dW alone (the
+# network's input) it gained only from 2,048 on (0.80–0.88×) and lost at 56×56 (1.08×), so a
+# conv without dX keeps the wide rows.
+WINOGRAD_MIN_CHANNELS = 512
 
 
 # ---- the three building blocks ------------------------------------------------------------
@@ -88,12 +101,6 @@ WIDE_MIN_ROWS = 32
 def _chunk_size(bytes_per_image: int) -> int:
     """How many whole images' columns fit in ``CHUNK_BYTES`` (at least one)."""
     return max(1, CHUNK_BYTES // max(bytes_per_image, 1))
-
-
-def _chunks(n: int, size: int) -> Iterator[slice]:
-    """The batch axis 0…n as slices of ``size`` images (the last one may be shorter)."""
-    for start in range(0, n, size):
-        yield slice(start, min(start + size, n))
 
 
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
@@ -119,7 +126,7 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None, kernel:
     cols = np.empty((n, c, *kernel, *out_hw), dtype=x.dtype)
     out = np.empty((n, w.shape[0], *out_hw), dtype=x.dtype)
     wm = _weight_matrix(w, groups)
-    for s in _chunks(n, _chunk_size(cols[0].nbytes)):
+    for s in batch_chunks(n, _chunk_size(cols[0].nbytes)):
         np.copyto(cols[s], win[s].transpose(0, 1, 4, 5, 2, 3))
         np.matmul(wm, _grouped(cols[s], groups), out=_grouped(out[s], groups))
         if bias is not None:
@@ -142,7 +149,7 @@ def _col2im_gemm(g: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
     size = _chunk_size(c * kernel[0] * kernel[1] * g[0, 0].nbytes)
     dcols = np.empty((size, c, *kernel, *out_hw), dtype=g.dtype)
     dxp = np.empty((size, c, h + top + bottom, wd + left + right), dtype=g.dtype)
-    for s in _chunks(n, size):
+    for s in batch_chunks(n, size):
         m = s.stop - s.start
         np.matmul(wt, _grouped(g[s], groups), out=_grouped(dcols[:m], groups))
         dxp[:m] = 0
@@ -266,7 +273,7 @@ def _wide_columns(xp: np.ndarray, kernel: Pair, dilation: Pair, oh: int,
     win = _wide_windows(xp, kernel, dilation, length)
     size = _chunk_size(c * kernel[0] * kernel[1] * length * xp.itemsize)
     buffer = np.empty((size, c, *kernel, length), dtype=xp.dtype)
-    for s in _chunks(n, size):
+    for s in batch_chunks(n, size):
         m = s.stop - s.start
         np.copyto(buffer[:m], win[s])
         yield s, buffer[:m].reshape(m, -1, 1, length)
@@ -297,7 +304,7 @@ def _conv_backward_wide(g: np.ndarray, xp: np.ndarray, w: np.ndarray,
     win = _wide_windows(dxp, kernel, dilation, length)
     size = _chunk_size(c * kernel[0] * kernel[1] * length * g.itemsize)
     dcols = np.empty((size, c, *kernel, length), dtype=g.dtype)
-    for s in _chunks(n, size):
+    for s in batch_chunks(n, size):
         m = s.stop - s.start
         np.matmul(wt, _grouped(g_rows[s], groups),
                   out=_grouped(dcols[:m].reshape(m, -1, 1, length), groups))
@@ -308,12 +315,36 @@ def _conv_backward_wide(g: np.ndarray, xp: np.ndarray, w: np.ndarray,
 
 # ---- choosing the layout ------------------------------------------------------------------
 
-def _layout(out_hw: Pair, stride: Pair, rows: int) -> str:
-    """The column layout of a conv with ``rows`` = C·KH·KW: "batch-last" for small images,
-    "wide" rows at stride 1 from ``WIDE_MIN_ROWS``, else "per-image" (module docstring)."""
+def _layout(out_hw: Pair, stride: Pair, w_shape: tuple[int, ...], dilation: Pair,
+            groups: int, need_x: bool) -> str:
+    """The column layout of a conv with weight ``w_shape`` (F, C/G, KH, KW): "batch-last" for
+    small images, else at stride 1 from ``WIDE_MIN_ROWS`` column rows "wide" rows — or
+    "winograd" (wide rows forward, Winograd's backward) for a 3×3 conv with dX and at least
+    ``WINOGRAD_MIN_CHANNELS`` = C·F — else "per-image" (module docstring)."""
     if out_hw[0] * out_hw[1] <= BATCH_LAST_MAX_PIXELS:
         return "batch-last"
-    return "wide" if stride == (1, 1) and rows >= WIDE_MIN_ROWS else "per-image"
+    if stride != (1, 1) or w_shape[1] * w_shape[2] * w_shape[3] < WIDE_MIN_ROWS:
+        return "per-image"
+    if need_x and winograd_applies(w_shape, stride, dilation, groups) \
+            and w_shape[0] * w_shape[1] >= WINOGRAD_MIN_CHANNELS:
+        return "winograd"
+    return "wide"
+
+
+def winograd_applies(w_shape: tuple[int, ...], stride: Pair, dilation: Pair,
+                     groups: int) -> bool:
+    """Whether ``tamrin.ops.winograd`` computes this conv's backward: 3×3, stride 1, no
+    dilation, one group."""
+    return w_shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
+
+
+def _conv_backward_winograd(g: np.ndarray, xp: np.ndarray, w: np.ndarray,
+                            x_shape: tuple[int, ...], need_x: bool, need_w: bool,
+                            kernel: Pair, stride: Pair, pads: Pads, dilation: Pair,
+                            groups: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(dX, dW) by Winograd's F(2×2, 3×3) from the padded input the wide forward saved."""
+    dxp, dw = conv3x3_backward(g, xp, w, need_x, need_w)
+    return (crop(dxp, pads, x_shape[2:], 2) if need_x else None), dw
 
 
 def _conv_backward_per_image(g: np.ndarray, cols: np.ndarray, w: np.ndarray,
@@ -330,9 +361,9 @@ def _conv_backward_per_image(g: np.ndarray, cols: np.ndarray, w: np.ndarray,
 
 # each layout's forward (returns the output and what its backward needs) and backward
 _FORWARD = {"batch-last": _conv_forward_batch_last, "wide": _conv_forward_wide,
-            "per-image": _conv_forward}
+            "winograd": _conv_forward_wide, "per-image": _conv_forward}
 _BACKWARD = {"batch-last": _conv_backward_batch_last, "wide": _conv_backward_wide,
-             "per-image": _conv_backward_per_image}
+             "winograd": _conv_backward_winograd, "per-image": _conv_backward_per_image}
 
 # ---- the ops ------------------------------------------------------------------------------
 
@@ -348,7 +379,7 @@ class Conv2d(ArrayFunction):
                 stride: Pair, pads: Pads, dilation: Pair, groups: int) -> np.ndarray:
         kernel = w.shape[2:]
         out_hw = _conv_out_hw("conv2d", x.shape, kernel, stride, pads, dilation)
-        layout = _layout(out_hw, stride, w.shape[1] * kernel[0] * kernel[1])
+        layout = _layout(out_hw, stride, w.shape, dilation, groups, ctx.needs_input_grad[0])
         out, saved = _FORWARD[layout](x, w, bias, kernel, stride, pads, dilation, groups,
                                       out_hw)
         ctx.save_for_backward(saved, w)  # the columns, or the padded input for wide rows

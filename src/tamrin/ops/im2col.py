@@ -91,6 +91,13 @@ def col2im(cols: np.ndarray, out: np.ndarray, axis: int, kernel: Pair, stride: P
             (*index, slice(None), slice(None), k, l)]
 
 
+def batch_chunks(n: int, size: int) -> Iterator[slice]:
+    """The batch axis 0…n as slices of ``size`` images (the last one may be shorter): the
+    cache blocking of the conv layouts."""
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
 def crop(a: np.ndarray, pads: Pads, size: Pair, axis: int) -> np.ndarray:
     """The un-padded region ``a[…, top:top+H, left:left+W, …]`` (a view)."""
     top, _, left, _ = pads

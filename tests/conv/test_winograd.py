@@ -1,0 +1,108 @@
+"""Winograd's F(2×2, 3×3) backward of a 3×3, stride-1 conv (``tamrin.ops.winograd``): PyTorch
+parity and gradcheck on hypothesis shapes (odd and even sizes, padding 0–2, one or many
+chunks of images), the loops of the course's formulas in float64, and which layout the conv
+chooses."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tamrin
+import tamrin.nn.functional as F
+import tamrin.ops.conv as conv
+import tamrin.ops.winograd as winograd
+from tests.core.helpers import check_op, randn, seeds, torch
+
+from . import reference
+
+
+@pytest.fixture(autouse=True)
+def winograd_layout(monkeypatch):
+    """Every eligible conv takes Winograd's backward, and a chunk holds one or two images
+    (the tests' batches of 1–5 then run as several chunks, the last one shorter)."""
+    def choose(out_hw, stride, w_shape, dilation, groups, need_x) -> str:
+        assert conv.winograd_applies(w_shape, stride, dilation, groups)
+        return "winograd"
+
+    monkeypatch.setattr(conv, "_layout", choose)
+    monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
+
+
+cases = st.fixed_dictionaries({
+    "n": st.integers(1, 5), "c": st.integers(1, 4), "f": st.integers(1, 4),
+    "h": st.integers(1, 9), "w": st.integers(1, 9), "pad": st.integers(0, 2),
+    "bias": st.booleans(), "seed": seeds,
+})
+
+
+def _arrays(case):
+    n, c, f, pad = case["n"], case["c"], case["f"], case["pad"]
+    h, w = max(case["h"], 3 - 2 * pad), max(case["w"], 3 - 2 * pad)  # a non-empty output
+    shapes = [(n, c, h, w), (f, c, 3, 3)] + ([(f,)] if case["bias"] else [])
+    return randn(case["seed"], *shapes)
+
+
+@given(case=cases)
+def test_matches_torch_and_finite_differences(case):
+    pad = case["pad"]
+    check_op(lambda *a: F.conv2d(*a, padding=pad),
+             lambda *a: torch.nn.functional.conv2d(*a, padding=pad), _arrays(case))
+
+
+@given(case=cases)
+def test_gradients_are_the_course_formulas(case):
+    """dW and dX against the loops of reference.py, in float64 (Winograd is exact algebra:
+    only rounding differs)."""
+    x, w, *_ = _arrays(case)
+    pad = case["pad"]
+    xt = tamrin.tensor(x, dtype=np.float64, requires_grad=True)
+    wt = tamrin.tensor(w, dtype=np.float64, requires_grad=True)
+    out = F.conv2d(xt, wt, padding=pad)
+    g = randn(case["seed"] + 1, out.shape)[0]
+    out.backward(tamrin.tensor(g, dtype=np.float64))
+    pads = (pad,) * 4
+    np.testing.assert_allclose(wt.grad.numpy(), reference.conv2d_weight_grad(
+        x, g, w.shape, 1, pads), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), reference.conv2d_input_grad(
+        w, g, x.shape, 1, pads), rtol=1e-10, atol=1e-12)
+
+
+def test_weight_gradient_alone():
+    """A network's input needs no dX: the backward then computes dW only."""
+    x, w = randn(3, (3, 2, 7, 6), (4, 2, 3, 3))
+    wt = tamrin.tensor(w, dtype=np.float64, requires_grad=True)
+    out = F.conv2d(tamrin.tensor(x, dtype=np.float64), wt, padding=1)
+    g = randn(4, out.shape)[0]
+    out.backward(tamrin.tensor(g, dtype=np.float64))
+    np.testing.assert_allclose(wt.grad.numpy(), reference.conv2d_weight_grad(
+        x, g, w.shape, 1, (1,) * 4), rtol=1e-10, atol=1e-12)
+
+
+def test_float32_agrees_with_im2col_to_rounding():
+    """On the benchmark's layer shape (fewer images), float32 Winograd against the
+    im2col backward: relative error a few float32 ulps."""
+    x, w, g = (a.astype(np.float32) for a in randn(5, (4, 32, 32, 32), (64, 32, 3, 3),
+                                                       (4, 64, 32, 32)))
+    xp = np.ascontiguousarray(np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))))
+    args = ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    dx, dw = conv._conv_backward_winograd(g, xp, w, x.shape, True, True, *args)
+    dx0, dw0 = conv._conv_backward_wide(g, xp, w, x.shape, True, True, *args)
+    assert dx.dtype == dw.dtype == np.float32
+    assert np.abs(dx - dx0).max() <= 1e-5 * np.abs(dx0).max()
+    assert np.abs(dw - dw0).max() <= 1e-5 * np.abs(dw0).max()
+
+
+@pytest.mark.parametrize("w_shape, stride, dilation, groups, need_x, layout", [
+    ((64, 32, 3, 3), (1, 1), (1, 1), 1, True, "winograd"),  # the wide 3×3 conv
+    ((32, 16, 3, 3), (1, 1), (1, 1), 1, True, "winograd"),  # C·F = 512
+    ((16, 16, 3, 3), (1, 1), (1, 1), 1, True, "wide"),  # C·F = 256: no gain measured
+    ((64, 32, 3, 3), (1, 1), (1, 1), 1, False, "wide"),  # no dX
+    ((64, 32, 3, 3), (2, 2), (1, 1), 1, True, "per-image"),
+    ((64, 32, 3, 3), (1, 1), (2, 2), 1, True, "wide"),
+    ((64, 16, 3, 3), (1, 1), (1, 1), 2, True, "wide"),
+    ((64, 32, 5, 5), (1, 1), (1, 1), 1, True, "wide"),
+])
+def test_layout_choice(monkeypatch, w_shape, stride, dilation, groups, need_x, layout):
+    monkeypatch.undo()  # the real chooser
+    assert conv._layout((32, 32), stride, w_shape, dilation, groups, need_x) == layout
