@@ -1,7 +1,7 @@
-"""Winograd's F(2×2, 3×3) backward of a 3×3, stride-1 conv (``tamrin.ops.winograd``): PyTorch
-parity and gradcheck on hypothesis shapes (odd and even sizes, padding 0–2, one or many
-chunks of images), the loops of the course's formulas in float64, and which layout the conv
-chooses."""
+"""A 3×3, stride-1 conv by Winograd's F(2×2, 3×3) (``tamrin.ops.winograd``), forward and
+backward: PyTorch parity and gradcheck on hypothesis shapes (odd and even sizes, padding
+0–2, one or many chunks of images), the loops of the course's formulas in float64, float32
+against im2col, and which layout the conv chooses."""
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ from . import reference
 
 @pytest.fixture(autouse=True)
 def winograd_layout(monkeypatch):
-    """Every eligible conv takes Winograd's backward, and a chunk holds one or two images
+    """Every eligible conv runs by Winograd, and a chunk holds one image
     (the tests' batches of 1–5 then run as several chunks, the last one shorter)."""
     def choose(out_hw, stride, w_shape, dilation, groups, need_x) -> str:
         assert conv.winograd_applies(w_shape, stride, dilation, groups)
@@ -80,17 +80,28 @@ def test_weight_gradient_alone():
 
 
 def test_float32_agrees_with_im2col_to_rounding():
-    """On the benchmark's layer shape (fewer images), float32 Winograd against the
-    im2col backward: relative error a few float32 ulps."""
-    x, w, g = (a.astype(np.float32) for a in randn(5, (4, 32, 32, 32), (64, 32, 3, 3),
-                                                       (4, 64, 32, 32)))
-    xp = np.ascontiguousarray(np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))))
+    """On the benchmark's layer shape (fewer images), float32 Winograd against the wide-rows
+    im2col forward and backward: relative error a few float32 ulps."""
+    x, w, b, g = (a.astype(np.float32) for a in randn(5, (4, 32, 32, 32), (64, 32, 3, 3),
+                                                          (64,), (4, 64, 32, 32)))
     args = ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
-    dx, dw = conv._conv_backward_winograd(g, xp, w, x.shape, True, True, *args)
+    out, saved = conv._conv_forward_winograd(x, w, b, *args, (32, 32))
+    out0, xp = conv._conv_forward_wide(x, w, b, *args, (32, 32))
+    dx, dw = conv._conv_backward_winograd(g, saved, w, x.shape, True, True, *args)
     dx0, dw0 = conv._conv_backward_wide(g, xp, w, x.shape, True, True, *args)
-    assert dx.dtype == dw.dtype == np.float32
-    assert np.abs(dx - dx0).max() <= 1e-5 * np.abs(dx0).max()
-    assert np.abs(dw - dw0).max() <= 1e-5 * np.abs(dw0).max()
+    assert saved is x  # the input itself is kept, not a padded copy
+    for got, want in ((out, out0), (dx, dx0), (dw, dw0)):
+        assert got.dtype == np.float32
+        assert np.abs(got - want).max() <= 1e-5 * np.abs(want).max()
+
+
+@given(case=cases)
+def test_forward_is_the_course_formula(case):
+    x, w, *b = _arrays(case)
+    pad = case["pad"]
+    got = F.conv2d(*(tamrin.tensor(a, dtype=np.float64) for a in (x, w, *b)), padding=pad)
+    want = reference.conv2d(x, w, b[0] if b else None, (1, 1), (pad,) * 4, (1, 1), 1)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("w_shape, stride, dilation, groups, need_x, layout", [

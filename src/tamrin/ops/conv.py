@@ -55,9 +55,10 @@ Measured on the wide 3×3 conv (1 thread): forward 42.9 → 33.1 ms (PyTorch 39.
 78 → 72 ms, and the saved arrays 75 MB of columns → 9.5 MB of padded input.
 
 A 3×3 conv at stride 1 with many channels (C·F ≥ ``WINOGRAD_MIN_CHANNELS``) that needs dX
-runs the wide rows forward and Winograd's F(2×2, 3×3) backward (``tamrin.ops.winograd``):
-2.25× fewer multiplications in the two GEMMs, which on the wide 3×3 conv are already at the
-CPU's peak with im2col. Measured there (1 thread): backward 70 → 47 ms (PyTorch 52 ms).
+runs forward and backward by Winograd's F(2×2, 3×3) (``tamrin.ops.winograd``): 2.25× fewer
+multiplications in the GEMMs, which on the wide 3×3 conv already ran at the CPU's peak with
+im2col. Measured there (1 thread): forward 34 → 27 ms, backward 70 → 47 ms (PyTorch 44 and
+52 ms); it keeps the input itself for backward (no padded copy).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from tamrin.autograd import ArrayFunction, Context
 from tamrin.ops.im2col import Pads, batch_chunks, col2im, crop, offsets, out_size, pad2d, windows
-from tamrin.ops.winograd import conv3x3_backward
+from tamrin.ops.winograd import conv3x3_backward, conv3x3_forward
 from tamrin.tensor import Tensor
 
 Pair = tuple[int, int]
@@ -87,12 +88,13 @@ BATCH_LAST_MAX_PIXELS = 144
 # columns are kept, wide rows copy them again; 27 rows (3→16, 3×3, 32×32) 1.17× and 0.92×;
 # 54 rows 1.07× and 0.91×; 144 rows 0.78× and 0.81×; 200 rows 0.63× and 0.77×.
 WIDE_MIN_ROWS = 32
-# Winograd's backward (3×3, stride 1, with dX) from this many C·F. Measured (1 thread, batch
-# 64, 32×32 unless said; Winograd time / the faster of wide rows and per image, dX + dW):
-# C·F = 48 (3→16) 1.87×, 128 (8→16) 0.96×, 256 (16→16) 1.00×, 512 (16→32) 0.72×, 2,048
-# (32→64) 0.64×, 4,096 (64→64, 16×16) 0.83×, 8,192 (64→128, 16×16) 0.75×; with dW alone (the
-# network's input) it gained only from 2,048 on (0.80–0.88×) and lost at 56×56 (1.08×), so a
-# conv without dX keeps the wide rows.
+# Winograd (3×3, stride 1, with dX) from this many C·F. Measured (1 thread, batch 64, 32×32
+# unless said; Winograd time / wide rows time, forward | backward (dX, dW) | both): C·F = 128
+# (8→16) 1.14× | 0.81× | 0.91×; 256 (16→16) 1.03× | 1.01× | 1.02×; 512 (16→32) 0.91× | 0.68× |
+# 0.75×; 2,048 (32→64) 0.81× | 0.67× | 0.72×; 4,096 (64→64, 16×16) 0.72× | 0.72× | 0.72×;
+# 8,192 (64→128, 16×16) 0.66× | 0.67× | 0.67×; 4,096 at 56×56 (batch 16) 0.73× | 0.82× | 0.78×.
+# A conv without dX (the network's input) keeps the wide rows: its dW alone gained only from
+# C·F = 2,048 on (0.80–0.88×) and lost at 56×56 (1.08×).
 WINOGRAD_MIN_CHANNELS = 512
 
 
@@ -319,7 +321,7 @@ def _layout(out_hw: Pair, stride: Pair, w_shape: tuple[int, ...], dilation: Pair
             groups: int, need_x: bool) -> str:
     """The column layout of a conv with weight ``w_shape`` (F, C/G, KH, KW): "batch-last" for
     small images, else at stride 1 from ``WIDE_MIN_ROWS`` column rows "wide" rows — or
-    "winograd" (wide rows forward, Winograd's backward) for a 3×3 conv with dX and at least
+    "winograd" (``tamrin.ops.winograd``) for a 3×3 conv with dX and at least
     ``WINOGRAD_MIN_CHANNELS`` = C·F — else "per-image" (module docstring)."""
     if out_hw[0] * out_hw[1] <= BATCH_LAST_MAX_PIXELS:
         return "batch-last"
@@ -338,13 +340,19 @@ def winograd_applies(w_shape: tuple[int, ...], stride: Pair, dilation: Pair,
     return w_shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
 
 
-def _conv_backward_winograd(g: np.ndarray, xp: np.ndarray, w: np.ndarray,
+def _conv_forward_winograd(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
+                           kernel: Pair, stride: Pair, pads: Pads, dilation: Pair, groups: int,
+                           out_hw: Pair) -> tuple[np.ndarray, np.ndarray]:
+    """O by Winograd's F(2×2, 3×3) (``tamrin.ops.winograd``); keeps the input itself."""
+    return conv3x3_forward(x, w, bias, pads), x
+
+
+def _conv_backward_winograd(g: np.ndarray, x: np.ndarray, w: np.ndarray,
                             x_shape: tuple[int, ...], need_x: bool, need_w: bool,
                             kernel: Pair, stride: Pair, pads: Pads, dilation: Pair,
                             groups: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(dX, dW) by Winograd's F(2×2, 3×3) from the padded input the wide forward saved."""
-    dxp, dw = conv3x3_backward(g, xp, w, need_x, need_w)
-    return (crop(dxp, pads, x_shape[2:], 2) if need_x else None), dw
+    """(dX, dW) by Winograd's F(2×2, 3×3), from the saved input."""
+    return conv3x3_backward(g, x, w, pads, need_x, need_w)
 
 
 def _conv_backward_per_image(g: np.ndarray, cols: np.ndarray, w: np.ndarray,
@@ -361,7 +369,7 @@ def _conv_backward_per_image(g: np.ndarray, cols: np.ndarray, w: np.ndarray,
 
 # each layout's forward (returns the output and what its backward needs) and backward
 _FORWARD = {"batch-last": _conv_forward_batch_last, "wide": _conv_forward_wide,
-            "winograd": _conv_forward_wide, "per-image": _conv_forward}
+            "winograd": _conv_forward_winograd, "per-image": _conv_forward}
 _BACKWARD = {"batch-last": _conv_backward_batch_last, "wide": _conv_backward_wide,
              "winograd": _conv_backward_winograd, "per-image": _conv_backward_per_image}
 

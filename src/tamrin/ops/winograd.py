@@ -1,4 +1,4 @@
-"""The backward of a 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3).
+"""A 3×3, stride-1 convolution and its backward by Winograd's minimal filtering F(2×2, 3×3).
 
 Winograd (Lavin & Gray, 2016) computes a 2×2 block of a 3×3 correlation from a 4×4 tile d of
 the (padded) input with 16 multiplications instead of 36:
@@ -13,8 +13,9 @@ the (padded) input with 16 multiplications instead of 36:
 
 Over channels, with U = G g Gᵀ (per filter f and channel c) and V = Bᵀ d B (per channel c and
 tile t), the 16 entries ξ of the 4×4 "Winograd domain" are 16 independent matrix products:
-M_ξ = U_ξ · V_ξ, (F × C)·(C × tiles), and Y = Aᵀ M A per tile. The backward follows by
-differentiating these three linear steps (the course's chain rule, applied to matrices):
+M_ξ = U_ξ · V_ξ, (F × C)·(C × tiles), and Y = Aᵀ M A per tile (``conv3x3_forward``). The
+backward (``conv3x3_backward``) follows by differentiating these three linear steps (the
+course's chain rule, applied to matrices):
 
     ∂M = A ∂Y Aᵀ                       (a 2×2 block of ∂O becomes a 4×4 tile)
     ∂U_ξ = ∂M_ξ · V_ξᵀ,   ∂g = Gᵀ ∂U G  (summed over every tile: the weight gradient)
@@ -24,19 +25,19 @@ The products take 16·F·C multiply-adds per tile of 4 output pixels, against 9�
 for im2col: 2.25× fewer. The transforms are additions and subtractions only, but about 100
 of them per chunk of images, so their layout decides their speed: NumPy runs an element-wise
 op on one long contiguous run about 8× faster per element than on runs of a tile row (16
-floats: 0.83 against 0.10 ns per float32, measured). So
-the padded input is first split into its four "quarter planes" Q[p, q] (the pixels at even or
-odd rows p and columns q, a (TH + 1) × (TW + 1) plane per image and channel, W_q = TW + 1
-wide), where entry (i, j) of tile (t_h, t_w) is Q[i mod 2, j mod 2] at flat position
-t_h·W_q + t_w + (i div 2)·W_q + (j div 2): for every tile at once, entry (i, j) is ONE
-contiguous run of a flattened plane, at offset (i div 2)·W_q + (j div 2). The tiles are
-numbered t_h·W_q + t_w as in ``tamrin.ops.conv``'s wide rows: the column t_w = TW of each tile
-row is a spare tile whose ∂Y is zero (so it adds nothing to ∂U and its ∂V is zero), L =
-(TH − 1)·W_q + TW tiles per image. The sign of A's last row is flipped (A' =
-diag(1, 1, 1, −1)·A, so that ∂M' needs no negation) and undone on the small U and ∂U.
-An odd OH or OW gets TH = ⌈OH/2⌉ tiles: the missing row or column of ∂Y is zero (the quarter
-planes start zeroed), so it changes nothing. Rounding: in float32 the results differ from
-im2col's by a few units in the last place.
+floats: 0.83 against 0.10 ns per float32, measured). So the padded input is first split
+into its four "quarter planes" Q[p, q] — the pixels at even or odd rows p and columns q, a
+(TH + 1) × W_q plane per image and channel, W_q = TW + 1 — where entry (i, j) of tile
+(t_h, t_w) is Q[i mod 2, j mod 2] at flat position t_h·W_q + t_w + (i div 2)·W_q + (j div 2):
+for every tile at once, entry (i, j) is ONE contiguous run of the flattened planes, at
+offset (i div 2)·W_q + (j div 2). The padding is never materialised: the input is copied
+into zeroed quarter planes at its place. The tiles are numbered t_h·W_q + t_w as in
+``tamrin.ops.conv``'s wide rows: the column t_w = TW of each tile row is a spare tile, whose
+output is never copied out and whose ∂Y is zero (so it adds nothing to ∂U and its ∂V is
+zero). An odd OH or OW gets TH = ⌈OH/2⌉ tiles, the missing row or column of ∂Y being zero.
+The sign of A's last row is flipped in the backward (A' = diag(1, 1, 1, −1)·A, so that ∂M'
+needs no negation) and undone on the small U and ∂U. Rounding: in float32 the results differ
+from im2col's by a few units in the last place.
 """
 
 from __future__ import annotations
@@ -111,6 +112,14 @@ def _add_input_adjoint_1d(dt: list[np.ndarray], out: list[np.ndarray], sign: int
     sub(out[3], dt[3], out=out[3])
 
 
+def _output_1d(m: list[np.ndarray], out: list[np.ndarray]) -> None:
+    """Aᵀ on the four entries m₀ … m₃: y₀ = m₀ + m₁ + m₂, y₁ = m₁ − m₂ − m₃."""
+    np.add(m[0], m[1], out=out[0])
+    out[0] += m[2]
+    np.subtract(m[1], m[2], out=out[1])
+    out[1] -= m[3]
+
+
 def _gradient_1d(y0: np.ndarray, y1: np.ndarray, out: list[np.ndarray]) -> None:
     """A' on a pair (y₀, y₁) of ∂Y: [y₀, y₀ + y₁, y₀ − y₁, y₁] (A's −y₁ with its sign
     flipped, see SIGNS)."""
@@ -130,44 +139,68 @@ def _entries(buffer: np.ndarray, tiles: Tiles, step: int) -> list[list[np.ndarra
     return [[flat[4 * a + b] for b in range(4)] for a in range(4)]
 
 
-def _grid(planes: np.ndarray, tiles: Tiles, p: int, q: int, last: bool) -> np.ndarray:
-    """Quarter plane (p, q) of ``planes`` — (2, 2, m, C, plane), or (2, 2, m, plane, C) if
-    ``last`` — as an NCHW view (m, C, TH + 1, W_q)."""
-    if not last:
-        return planes[p, q].reshape(*planes.shape[2:4], -1, tiles.width)
-    grid = planes[p, q].reshape(planes.shape[2], -1, tiles.width, planes.shape[-1])
-    return grid.transpose(0, 3, 1, 2)
+def _grid(planes: np.ndarray, tiles: Tiles, p: int, q: int) -> np.ndarray:
+    """Quarter plane (p, q) of ``planes`` (2, 2, m, C, plane) as an NCHW view (m, C, TH + 1,
+    W_q)."""
+    return planes[p, q].reshape(*planes.shape[2:4], -1, tiles.width)
 
 
-def _quarter_planes(a: np.ndarray, tiles: Tiles, planes: np.ndarray, last: bool) -> None:
-    """Copy ``a`` (m, C, h, w) into its quarter planes ``planes``: quarter plane (p, q) at
-    (r, s) holds a[…, 2r + p, 2s + q] (channels last if ``last``). Positions ``a`` does not
-    reach are left as they are (zero in a zeroed buffer)."""
+def _parity_blocks(a: np.ndarray, grid: np.ndarray, p: int, q: int,
+                   offset: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels of ``a`` (m, C, h, w) that lie in quarter plane (p, q) when ``a`` sits at
+    ``offset`` (top, left) in the padded image, and where they lie in its ``grid``:
+    a[…, i, j] is padded pixel (i + top, j + left) = plane (p, q) at ((i + top − p)/2, …)."""
+    top, left = offset
+    i, j = (p - top) % 2, (q - left) % 2  # a's first row and column of this parity
+    block = a[:, :, i::2, j::2]
+    r, c = (i + top - p) // 2, (j + left - q) // 2
+    return block, grid[:, :, r:r + block.shape[2], c:c + block.shape[3]]
+
+
+def _quarter_planes(a: np.ndarray, tiles: Tiles, planes: np.ndarray,
+                    offset: tuple[int, int] = (0, 0)) -> None:
+    """Copy ``a`` (m, C, h, w), placed at ``offset`` (top, left) of the padded image, into
+    its quarter planes ``planes`` (2, 2, m, C, plane): quarter plane (p, q) at (r, s) holds
+    padded pixel (2r + p, 2s + q). The positions ``a`` does not reach — the padding — are
+    left as they are (zero in a zeroed buffer)."""
     for p in range(2):
         for q in range(2):
-            part = a[:, :, p::2, q::2]
-            _grid(planes, tiles, p, q, last)[:, :, :part.shape[2], :part.shape[3]] = part
+            block, target = _parity_blocks(a, _grid(planes, tiles, p, q), p, q, offset)
+            target[...] = block
 
 
-def _from_quarter_planes(planes: np.ndarray, tiles: Tiles, out: np.ndarray) -> None:
-    """The inverse of ``_quarter_planes`` (channels first): out[…, 2r + p, 2s + q] = quarter
-    plane (p, q) at (r, s), for every pixel of ``out``."""
+def _from_quarter_planes(planes: np.ndarray, tiles: Tiles, out: np.ndarray,
+                         offset: tuple[int, int] = (0, 0)) -> None:
+    """The inverse of ``_quarter_planes`` (channels first): every pixel of ``out``, placed at
+    ``offset`` in the padded image, from its quarter plane."""
     for p in range(2):
         for q in range(2):
-            part = out[:, :, p::2, q::2]
-            part[...] = _grid(planes, tiles, p, q, False)[:, :, :part.shape[2], :part.shape[3]]
+            block, source = _parity_blocks(out, _grid(planes, tiles, p, q), p, q, offset)
+            block[...] = source
 
 
-def _transform_input(planes: np.ndarray, tiles: Tiles, v: np.ndarray) -> None:
-    """V = Bᵀ d B of every tile, from the input's quarter planes into ``v`` (16, m, C,
-    plane): Bᵀ over the tile rows i (for each column j), then over the columns."""
-    step = planes.shape[-1]  # channels last
+def _transform_input(planes: np.ndarray, tiles: Tiles, v: np.ndarray, step: int) -> None:
+    """V = Bᵀ d B of every tile, from the input's quarter planes into ``v`` (16, m, plane,
+    C) if ``step`` is C (channels last), (16, m, C, plane) if it is 1: Bᵀ over the tile rows
+    i (for each column j), then over the columns."""
     runs = [[tiles.entry(planes, i, j, step) for j in range(4)] for i in range(4)]
     rows = np.empty((4, 4, runs[0][0].size), planes.dtype)  # [a, j]
     for j in range(4):
         _input_1d([runs[i][j] for i in range(4)], list(rows[:, j]))
     for row, entries in zip(rows, _entries(v, tiles, step)):
         _input_1d(list(row), entries)
+
+
+def _transform_output(m: np.ndarray, tiles: Tiles, planes: np.ndarray) -> None:
+    """Y = Aᵀ M A of every tile, from ``m`` (16, m, F, plane) into the output's quarter planes
+    ``planes`` (2, 2, m, F, plane): Aᵀ over the entries' rows a (for each column b), then
+    over the columns. (The spare tiles get values the caller never copies out.)"""
+    entries = _entries(m, tiles, 1)
+    rows = np.empty((2, 4, entries[0][0].size), m.dtype)  # [p, b]
+    for b in range(4):
+        _output_1d([entries[a][b] for a in range(4)], list(rows[:, b]))
+    for p, row in enumerate(rows):
+        _output_1d(list(row), [tiles.entry(planes, p, q, 1) for q in range(2)])
 
 
 def _transform_gradient(planes: np.ndarray, tiles: Tiles, dm: np.ndarray) -> None:
@@ -194,20 +227,20 @@ def _input_gradient(dv: np.ndarray, tiles: Tiles, planes: np.ndarray) -> None:
                               -1 if j == 3 else 1)
 
 
-# ---- the backward --------------------------------------------------------------------------
+# ---- forward and backward ------------------------------------------------------------------
 
-def _filters(w: np.ndarray) -> np.ndarray:
-    """U' = SIGNS ⊙ (G g Gᵀ) of every filter and channel, as the (16, F, C) GEMM operand."""
-    g = G.astype(w.dtype)
-    u = np.einsum("ak,fckl,bl->abfc", g, w, g) * SIGNS[:, :, None, None].astype(w.dtype)
-    return u.reshape(16, *w.shape[:2])
+def _filters(w: np.ndarray, signs: bool) -> np.ndarray:
+    """U = G g Gᵀ of every filter and channel — times SIGNS for the backward's ∂V if
+    ``signs`` — as the (16, F, C) GEMM operand: U_ab = Σ_kl G_ak G_bl g_kl is one product
+    (G ⊗ G)·g over all F·C filters' 9 taps."""
+    kron = np.kron(G, G) * (SIGNS.reshape(16, 1) if signs else 1.0)
+    return (kron.astype(w.dtype) @ w.reshape(-1, 9).T).reshape(16, *w.shape[:2])
 
 
 def _filter_gradient(du: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """∂g = Gᵀ (SIGNS ⊙ ∂U') G, (F, C, 3, 3) from ∂U' (16, F, C)."""
-    g = G.astype(du.dtype)
-    du = du.reshape(4, 4, *shape[:2]) * SIGNS[:, :, None, None].astype(du.dtype)
-    return np.einsum("ak,abfc,bl->fckl", g, du, g)
+    """∂g = Gᵀ (SIGNS ⊙ ∂U') G, (F, C, 3, 3) from ∂U' (16, F, C): (G ⊗ G)ᵀ·(SIGNS ⊙ ∂U')."""
+    kron = np.kron(G, G) * SIGNS.reshape(16, 1)
+    return (kron.T.astype(du.dtype) @ du.reshape(16, -1)).T.reshape(shape)
 
 
 def _chunk_images(channels: int, tiles: Tiles, itemsize: int) -> int:
@@ -215,42 +248,79 @@ def _chunk_images(channels: int, tiles: Tiles, itemsize: int) -> int:
     return max(1, CHUNK_BYTES // (16 * channels * tiles.length * itemsize))
 
 
-def conv3x3_backward(g: np.ndarray, xp: np.ndarray, w: np.ndarray, need_x: bool,
+def conv3x3_forward(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
+                    pads: tuple[int, int, int, int]) -> np.ndarray:
+    """O = conv(x, w) (+ bias) (N, F, OH, OW), a 3×3 kernel at stride 1 on ``x`` (N, C, H, W)
+    zero-padded by ``pads`` (top, bottom, left, right): per chunk of images, V = Bᵀ d B,
+    M_ξ = U_ξ·V_ξ (16 NN GEMMs per image, channels first), O = Aᵀ M A. The bias goes into
+    M's entry (1, 1), which Aᵀ M A adds to all four pixels of its tile (A's row 1 is 1, 1)."""
+    n, c, h, wd = x.shape
+    f = w.shape[0]
+    top, bottom, left, right = pads
+    tiles = Tiles(h + top + bottom - 2, wd + left + right - 2)
+    size = _chunk_images(f, tiles, x.itemsize)
+    dtype = x.dtype
+    x_planes = np.zeros((2, 2, size, c, tiles.plane), dtype)  # zeroed: the padding
+    v = np.zeros((16, size, c, tiles.plane), dtype)  # zeroed: the pixels past the runs
+    m_all = np.empty((16, size, f, tiles.plane), dtype)
+    o_planes = np.empty((2, 2, size, f, tiles.plane), dtype)
+    u = _filters(w, signs=False)[:, None]
+    out = np.empty((n, f, h + top + bottom - 2, wd + left + right - 2), dtype)
+    for s in batch_chunks(n, size):
+        m = s.stop - s.start
+        _quarter_planes(x[s], tiles, x_planes[:, :, :m], (top, left))
+        _transform_input(x_planes[:, :, :m], tiles, v[:, :m], step=1)
+        np.matmul(u, v[:, :m], out=m_all[:, :m])
+        if bias is not None:
+            m_all[5, :m] += bias[:, None]
+        _transform_output(m_all[:, :m], tiles, o_planes[:, :, :m])
+        _from_quarter_planes(o_planes[:, :, :m], tiles, out[s])
+    return out
+
+
+def conv3x3_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray,
+                     pads: tuple[int, int, int, int], need_x: bool,
                      need_w: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(∂xp, ∂w) of O = conv(xp, w), a 3×3 kernel at stride 1 on the padded input ``xp``
-    (N, C, OH + 2, OW + 2), from ∂O ``g`` (N, F, OH, OW); ∂xp is the padded input's
-    gradient (the caller crops it). ``None`` for a gradient not asked for."""
+    """(∂x, ∂w) of O = conv(x, w), a 3×3 kernel at stride 1 on ``x`` (N, C, H, W) padded by
+    ``pads``, from ∂O ``g`` (N, F, OH, OW); ``None`` for a gradient not asked for."""
     n, f, oh, ow = g.shape
-    c = xp.shape[1]
+    c = x.shape[1]
+    offset = (pads[0], pads[2])
     tiles = Tiles(oh, ow)
     size = _chunk_images(f, tiles, g.itemsize)
     dtype = g.dtype
-    # zeroed once: the spare tiles and the pixels past each run stay zero. ∂Y, ∂M', ∂V and
-    # ∂d with channels first, d and V with channels last: then both products are NN GEMMs
-    # per image, ∂U_ξ += ∂M_ξ·V_ξ (F × K)·(K × C) and ∂V_ξ = U'_ξᵀ·∂M_ξ (C × F)·(F × K),
-    # K = the plane's pixels (as NT GEMMs, with V channels first, ∂U took 1.6× longer).
+    # zeroed once: the padding, the spare tiles and the pixels past each run stay zero. ∂Y,
+    # ∂M', ∂V and ∂d with channels first, d and V with channels last: then both products are
+    # NN GEMMs per image, ∂U_ξ += ∂M_ξ·V_ξ (F × K)·(K × C) and ∂V_ξ = U'_ξᵀ·∂M_ξ
+    # (C × F)·(F × K), K = the plane's pixels (as NT GEMMs, with V channels first, ∂U took
+    # 1.6× longer).
     g_planes = np.zeros((2, 2, size, f, tiles.plane), dtype)
     dm = np.zeros((16, size, f, tiles.plane), dtype)
-    x_planes = np.zeros((2, 2, size, tiles.plane, c), dtype) if need_w else None
+    # the input's planes are made channels first, then transposed: one transposing copy
+    # from NCHW with its power-of-two plane strides took 135 against 35 + 28 µs per chunk
+    x_first = np.zeros((2, 2, size, c, tiles.plane), dtype) if need_w else None
+    x_planes = np.empty((2, 2, size, tiles.plane, c), dtype) if need_w else None
     v = np.zeros((16, size, tiles.plane, c), dtype) if need_w else None
     du = np.zeros((16, f, c), dtype) if need_w else None
-    u_t = np.ascontiguousarray(_filters(w).transpose(0, 2, 1))[:, None] if need_x else None
+    u_t = np.ascontiguousarray(_filters(w, signs=True).transpose(0, 2, 1))[:, None] \
+        if need_x else None
     dv = np.empty((16, size, c, tiles.plane), dtype) if need_x else None
     dx_planes = np.empty((2, 2, size, c, tiles.plane), dtype) if need_x else None
-    dxp = np.empty(xp.shape, dtype) if need_x else None
+    dx = np.empty(x.shape, dtype) if need_x else None
     for s in batch_chunks(n, size):
         m = s.stop - s.start
-        _quarter_planes(g[s], tiles, g_planes[:, :, :m], last=False)
+        _quarter_planes(g[s], tiles, g_planes[:, :, :m])
         _transform_gradient(g_planes[:, :, :m], tiles, dm[:, :m])
         if need_w:
-            _quarter_planes(xp[s], tiles, x_planes[:, :, :m], last=True)
-            _transform_input(x_planes[:, :, :m], tiles, v[:, :m])
+            _quarter_planes(x[s], tiles, x_first[:, :, :m], offset)
+            np.copyto(x_planes[:, :, :m], x_first[:, :, :m].swapaxes(-1, -2))
+            _transform_input(x_planes[:, :, :m], tiles, v[:, :m], step=c)
             du += np.matmul(dm[:, :m], v[:, :m]).sum(1)
         if need_x:
             np.matmul(u_t, dm[:, :m], out=dv[:, :m])
             planes = dx_planes[:, :, :m]
             planes[...] = 0
             _input_gradient(dv[:, :m], tiles, planes)
-            _from_quarter_planes(planes, tiles, dxp[s])
+            _from_quarter_planes(planes, tiles, dx[s], offset)
     dw = _filter_gradient(du, w.shape) if need_w else None
-    return dxp, dw
+    return dx, dw
