@@ -85,11 +85,10 @@ def test_float32_agrees_with_im2col_to_rounding():
     x, w, b, g = (a.astype(np.float32) for a in randn(5, (4, 32, 32, 32), (64, 32, 3, 3),
                                                           (64,), (4, 64, 32, 32)))
     args = ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
-    out, saved = conv._conv_forward_winograd(x, w, b, *args, (32, 32))
+    out, v = conv._conv_forward_winograd(x, w, b, *args, (32, 32))
     out0, xp = conv._conv_forward_wide(x, w, b, *args, (32, 32))
-    dx, dw = conv._conv_backward_winograd(g, saved, w, x.shape, True, True, *args)
+    dx, dw = conv._conv_backward_winograd(g, v, w, x.shape, True, True, *args)
     dx0, dw0 = conv._conv_backward_wide(g, xp, w, x.shape, True, True, *args)
-    assert saved is x  # the input itself is kept, not a padded copy
     for got, want in ((out, out0), (dx, dx0), (dw, dw0)):
         assert got.dtype == np.float32
         assert np.abs(got - want).max() <= 1e-5 * np.abs(want).max()
@@ -117,3 +116,44 @@ def test_forward_is_the_course_formula(case):
 def test_layout_choice(monkeypatch, w_shape, stride, dilation, groups, need_x, layout):
     monkeypatch.undo()  # the real chooser
     assert conv._layout((32, 32), stride, w_shape, dilation, groups, need_x) == layout
+
+
+@pytest.mark.parametrize("grad", [True, False])
+def test_training_runs_winograd_and_no_grad_the_wide_rows(monkeypatch, grad):
+    """The same layer, input requiring grad: Winograd when the backward will run, the wide
+    rows under no_grad (Winograd's forward alone gains little, and its V would be waste)."""
+    monkeypatch.undo()
+    chosen = []
+    monkeypatch.setitem(conv._FORWARD, "winograd", _recording(chosen, "winograd"))
+    monkeypatch.setitem(conv._FORWARD, "wide", _recording(chosen, "wide"))
+    x = tamrin.randn(2, 32, 16, 16, requires_grad=True)  # 256 pixels: not batch-last
+    layer = tamrin.nn.Conv2d(32, 16, 3, padding=1)
+    with tamrin.set_grad_enabled(grad):
+        layer(x)
+    assert chosen == ["winograd" if grad else "wide"]
+
+
+def _recording(chosen, layout):
+    forward = conv._FORWARD[layout]
+
+    def run(*args):
+        chosen.append(layout)
+        return forward(*args)
+
+    return run
+
+
+def test_no_uninitialised_memory_is_read(monkeypatch):
+    """Every buffer np.empty gives is filled with NaN: the results stay exact, so nothing
+    past the transforms' runs (nor any spare tile) reaches a result."""
+    x, w, b, g = randn(6, (5, 3, 7, 6), (4, 3, 3, 3), (4,), (5, 4, 7, 6))
+    pads = (1, 1, 1, 1)
+    cols = conv._conv_forward(x, w, b, (3, 3), (1, 1), pads, (1, 1), 1, (7, 6))
+    dx0, dw0 = conv._conv_backward_per_image(g, cols[1], w, x.shape, True, True, (3, 3),
+                                             (1, 1), pads, (1, 1), 1)
+    empty = np.empty
+    monkeypatch.setattr(np, "empty", lambda *a, **k: np.full_like(empty(*a, **k), np.nan))
+    out, v = winograd.conv3x3_forward(x, w, b, pads)
+    dx, dw = winograd.conv3x3_backward(g, v, w, x.shape, pads, True, True)
+    for got, want in ((out, cols[0]), (dx, dx0), (dw, dw0)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

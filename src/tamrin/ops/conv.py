@@ -57,8 +57,9 @@ Measured on the wide 3×3 conv (1 thread): forward 42.9 → 33.1 ms (PyTorch 39.
 A 3×3 conv at stride 1 with many channels (C·F ≥ ``WINOGRAD_MIN_CHANNELS``) that needs dX
 runs forward and backward by Winograd's F(2×2, 3×3) (``tamrin.ops.winograd``): 2.25× fewer
 multiplications in the GEMMs, which on the wide 3×3 conv already ran at the CPU's peak with
-im2col. Measured there (1 thread): forward 34 → 27 ms, backward 70 → 47 ms (PyTorch 44 and
-52 ms); it keeps the input itself for backward (no padded copy).
+im2col. Measured there (``bench.run``, 1 thread): forward 34 → 31.5 ms, backward 70 → 42 ms
+(PyTorch 44 and 53 ms); it keeps the transformed input V for dW (4× the input's size:
+38 MB there, against the wide rows' 9.5 MB).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from tamrin.autograd import ArrayFunction, Context
+from tamrin.grad_mode import is_grad_enabled
 from tamrin.ops.im2col import Pads, batch_chunks, col2im, crop, offsets, out_size, pad2d, windows
 from tamrin.ops.winograd import conv3x3_backward, conv3x3_forward
 from tamrin.tensor import Tensor
@@ -88,13 +90,14 @@ BATCH_LAST_MAX_PIXELS = 144
 # columns are kept, wide rows copy them again; 27 rows (3→16, 3×3, 32×32) 1.17× and 0.92×;
 # 54 rows 1.07× and 0.91×; 144 rows 0.78× and 0.81×; 200 rows 0.63× and 0.77×.
 WIDE_MIN_ROWS = 32
-# Winograd (3×3, stride 1, with dX) from this many C·F. Measured (1 thread, batch 64, 32×32
-# unless said; Winograd time / wide rows time, forward | backward (dX, dW) | both): C·F = 128
-# (8→16) 1.14× | 0.81× | 0.91×; 256 (16→16) 1.03× | 1.01× | 1.02×; 512 (16→32) 0.91× | 0.68× |
-# 0.75×; 2,048 (32→64) 0.81× | 0.67× | 0.72×; 4,096 (64→64, 16×16) 0.72× | 0.72× | 0.72×;
-# 8,192 (64→128, 16×16) 0.66× | 0.67× | 0.67×; 4,096 at 56×56 (batch 16) 0.73× | 0.82× | 0.78×.
-# A conv without dX (the network's input) keeps the wide rows: its dW alone gained only from
-# C·F = 2,048 on (0.80–0.88×) and lost at 56×56 (1.08×).
+# Winograd (3×3, stride 1, in training with dX) from this many C·F. Measured (1 thread, batch
+# 64, 32×32 unless said; Winograd time / wide rows time, forward | backward (dX, dW) | both):
+# C·F = 128 (8→16) 1.30× | 0.74× | 0.91×; 256 (16→16) 1.28× | 0.63× | 0.83×; 512 (16→32)
+# 1.21× | 0.54× | 0.75×; 2,048 (32→64) 0.87× | 0.55× | 0.66×; 4,096 (64→64, 16×16) 0.80× |
+# 0.55× | 0.63×; 8,192 (64→128, 16×16) 0.73× | 0.50× | 0.57×; 4,096 at 56×56 (batch 16)
+# 0.84× | 0.59× | 0.68×. The threshold is where both passes together gain clearly. Without a
+# backward through the input — no_grad, or the network's input layer, whose dW alone gained
+# only from C·F = 2,048 on and lost at 56×56 (1.08×) — the wide rows are kept.
 WINOGRAD_MIN_CHANNELS = 512
 
 
@@ -321,7 +324,8 @@ def _layout(out_hw: Pair, stride: Pair, w_shape: tuple[int, ...], dilation: Pair
             groups: int, need_x: bool) -> str:
     """The column layout of a conv with weight ``w_shape`` (F, C/G, KH, KW): "batch-last" for
     small images, else at stride 1 from ``WIDE_MIN_ROWS`` column rows "wide" rows — or
-    "winograd" (``tamrin.ops.winograd``) for a 3×3 conv with dX and at least
+    "winograd" (``tamrin.ops.winograd``) for a 3×3 conv whose dX will be computed
+    (``need_x``: grad enabled and the input requires it) and at least
     ``WINOGRAD_MIN_CHANNELS`` = C·F — else "per-image" (module docstring)."""
     if out_hw[0] * out_hw[1] <= BATCH_LAST_MAX_PIXELS:
         return "batch-last"
@@ -342,17 +346,18 @@ def winograd_applies(w_shape: tuple[int, ...], stride: Pair, dilation: Pair,
 
 def _conv_forward_winograd(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
                            kernel: Pair, stride: Pair, pads: Pads, dilation: Pair, groups: int,
-                           out_hw: Pair) -> tuple[np.ndarray, np.ndarray]:
-    """O by Winograd's F(2×2, 3×3) (``tamrin.ops.winograd``); keeps the input itself."""
-    return conv3x3_forward(x, w, bias, pads), x
+                           out_hw: Pair) -> tuple[np.ndarray, list[np.ndarray]]:
+    """O by Winograd's F(2×2, 3×3) (``tamrin.ops.winograd``); keeps the transformed input V
+    (4× the padded input's size, in chunks) for the weight gradient."""
+    return conv3x3_forward(x, w, bias, pads)
 
 
-def _conv_backward_winograd(g: np.ndarray, x: np.ndarray, w: np.ndarray,
+def _conv_backward_winograd(g: np.ndarray, v: list[np.ndarray], w: np.ndarray,
                             x_shape: tuple[int, ...], need_x: bool, need_w: bool,
                             kernel: Pair, stride: Pair, pads: Pads, dilation: Pair,
                             groups: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(dX, dW) by Winograd's F(2×2, 3×3), from the saved input."""
-    return conv3x3_backward(g, x, w, pads, need_x, need_w)
+    """(dX, dW) by Winograd's F(2×2, 3×3), from the forward's transformed input V."""
+    return conv3x3_backward(g, v, w, x_shape, pads, need_x, need_w)
 
 
 def _conv_backward_per_image(g: np.ndarray, cols: np.ndarray, w: np.ndarray,
@@ -387,7 +392,8 @@ class Conv2d(ArrayFunction):
                 stride: Pair, pads: Pads, dilation: Pair, groups: int) -> np.ndarray:
         kernel = w.shape[2:]
         out_hw = _conv_out_hw("conv2d", x.shape, kernel, stride, pads, dilation)
-        layout = _layout(out_hw, stride, w.shape, dilation, groups, ctx.needs_input_grad[0])
+        layout = _layout(out_hw, stride, w.shape, dilation, groups,
+                         is_grad_enabled() and ctx.needs_input_grad[0])
         out, saved = _FORWARD[layout](x, w, bias, kernel, stride, pads, dilation, groups,
                                       out_hw)
         ctx.save_for_backward(saved, w)  # the columns, or the padded input for wide rows

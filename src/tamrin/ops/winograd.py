@@ -139,10 +139,13 @@ def _entries(buffer: np.ndarray, tiles: Tiles, step: int) -> list[list[np.ndarra
     return [[flat[4 * a + b] for b in range(4)] for a in range(4)]
 
 
-def _grid(planes: np.ndarray, tiles: Tiles, p: int, q: int) -> np.ndarray:
-    """Quarter plane (p, q) of ``planes`` (2, 2, m, C, plane) as an NCHW view (m, C, TH + 1,
-    W_q)."""
-    return planes[p, q].reshape(*planes.shape[2:4], -1, tiles.width)
+def _grid(planes: np.ndarray, tiles: Tiles, p: int, q: int, last: bool = False) -> np.ndarray:
+    """Quarter plane (p, q) of ``planes`` — (2, 2, m, C, plane), or (2, 2, m, plane, C) if
+    ``last`` — as an NCHW view (m, C, TH + 1, W_q)."""
+    if not last:
+        return planes[p, q].reshape(*planes.shape[2:4], -1, tiles.width)
+    grid = planes[p, q].reshape(planes.shape[2], -1, tiles.width, planes.shape[-1])
+    return grid.transpose(0, 3, 1, 2)
 
 
 def _parity_blocks(a: np.ndarray, grid: np.ndarray, p: int, q: int,
@@ -170,12 +173,14 @@ def _quarter_planes(a: np.ndarray, tiles: Tiles, planes: np.ndarray,
 
 
 def _from_quarter_planes(planes: np.ndarray, tiles: Tiles, out: np.ndarray,
-                         offset: tuple[int, int] = (0, 0)) -> None:
-    """The inverse of ``_quarter_planes`` (channels first): every pixel of ``out``, placed at
-    ``offset`` in the padded image, from its quarter plane."""
+                         offset: tuple[int, int] = (0, 0), last: bool = False) -> None:
+    """The inverse of ``_quarter_planes`` (from channels last if ``last``: this transposing
+    copy, unlike the other way, runs as fast as two plain ones): every pixel of ``out``,
+    placed at ``offset`` in the padded image, from its quarter plane."""
     for p in range(2):
         for q in range(2):
-            block, source = _parity_blocks(out, _grid(planes, tiles, p, q), p, q, offset)
+            block, source = _parity_blocks(out, _grid(planes, tiles, p, q, last), p, q,
+                                           offset)
             block[...] = source
 
 
@@ -192,15 +197,16 @@ def _transform_input(planes: np.ndarray, tiles: Tiles, v: np.ndarray, step: int)
 
 
 def _transform_output(m: np.ndarray, tiles: Tiles, planes: np.ndarray) -> None:
-    """Y = Aᵀ M A of every tile, from ``m`` (16, m, F, plane) into the output's quarter planes
-    ``planes`` (2, 2, m, F, plane): Aᵀ over the entries' rows a (for each column b), then
-    over the columns. (The spare tiles get values the caller never copies out.)"""
-    entries = _entries(m, tiles, 1)
+    """Y = Aᵀ M A of every tile, from ``m`` (16, m, plane, F) into the output's quarter planes
+    ``planes`` (2, 2, m, plane, F), channels last: Aᵀ over the entries' rows a (for each
+    column b), then over the columns. (The spare tiles get values never copied out.)"""
+    step = m.shape[-1]
+    entries = _entries(m, tiles, step)
     rows = np.empty((2, 4, entries[0][0].size), m.dtype)  # [p, b]
     for b in range(4):
         _output_1d([entries[a][b] for a in range(4)], list(rows[:, b]))
     for p, row in enumerate(rows):
-        _output_1d(list(row), [tiles.entry(planes, p, q, 1) for q in range(2)])
+        _output_1d(list(row), [tiles.entry(planes, p, q, step) for q in range(2)])
 
 
 def _transform_gradient(planes: np.ndarray, tiles: Tiles, dm: np.ndarray) -> None:
@@ -248,79 +254,87 @@ def _chunk_images(channels: int, tiles: Tiles, itemsize: int) -> int:
     return max(1, CHUNK_BYTES // (16 * channels * tiles.length * itemsize))
 
 
+def _input_planes(x: np.ndarray, tiles: Tiles, offset: tuple[int, int], first: np.ndarray,
+                  last: np.ndarray) -> None:
+    """The quarter planes of the input chunk ``x`` with channels last, in ``last``
+    (2, 2, m, plane, C): made channels first in the zeroed ``first`` (the padding stays
+    zero), then transposed — one transposing copy straight from NCHW, with its power-of-two
+    plane strides, took 135 against 35 + 28 µs per chunk of the wide 3×3 conv (the other
+    way, ``_from_quarter_planes``, has no such penalty: 94 against 165 µs)."""
+    _quarter_planes(x, tiles, first, offset)
+    np.copyto(last, first.swapaxes(-1, -2))
+
+
 def conv3x3_forward(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
-                    pads: tuple[int, int, int, int]) -> np.ndarray:
-    """O = conv(x, w) (+ bias) (N, F, OH, OW), a 3×3 kernel at stride 1 on ``x`` (N, C, H, W)
-    zero-padded by ``pads`` (top, bottom, left, right): per chunk of images, V = Bᵀ d B,
-    M_ξ = U_ξ·V_ξ (16 NN GEMMs per image, channels first), O = Aᵀ M A. The bias goes into
-    M's entry (1, 1), which Aᵀ M A adds to all four pixels of its tile (A's row 1 is 1, 1)."""
+                    pads: tuple[int, int, int, int]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(O, V): O = conv(x, w) (+ bias) (N, F, OH, OW), a 3×3 kernel at stride 1 on ``x``
+    (N, C, H, W) zero-padded by ``pads`` (top, bottom, left, right), and the transformed
+    input V that the backward's ∂U needs, one (16, m, plane, C) array per chunk of m images
+    (arrays of a few MB are reused from the heap; one of the batch's size, above glibc's
+    mmap threshold, would be page-faulted in again every step). Per chunk of images:
+    V = Bᵀ d B, M_ξ = V_ξ·U_ξᵀ (16 NN GEMMs per image, channels last), O = Aᵀ M A. The bias
+    goes into M's entry (1, 1), which Aᵀ M A adds to all four pixels of its tile (A's
+    column 1 is all ones)."""
     n, c, h, wd = x.shape
     f = w.shape[0]
     top, bottom, left, right = pads
     tiles = Tiles(h + top + bottom - 2, wd + left + right - 2)
     size = _chunk_images(f, tiles, x.itemsize)
     dtype = x.dtype
-    x_planes = np.zeros((2, 2, size, c, tiles.plane), dtype)  # zeroed: the padding
-    v = np.zeros((16, size, c, tiles.plane), dtype)  # zeroed: the pixels past the runs
-    m_all = np.empty((16, size, f, tiles.plane), dtype)
-    o_planes = np.empty((2, 2, size, f, tiles.plane), dtype)
-    u = _filters(w, signs=False)[:, None]
+    x_first = np.zeros((2, 2, size, c, tiles.plane), dtype)
+    x_last = np.empty((2, 2, size, tiles.plane, c), dtype)
+    v = []
+    m_all = np.empty((16, size, tiles.plane, f), dtype)
+    o_last = np.empty((2, 2, size, tiles.plane, f), dtype)
+    u_t = np.ascontiguousarray(_filters(w, signs=False).transpose(0, 2, 1))[:, None]
     out = np.empty((n, f, h + top + bottom - 2, wd + left + right - 2), dtype)
     for s in batch_chunks(n, size):
         m = s.stop - s.start
-        _quarter_planes(x[s], tiles, x_planes[:, :, :m], (top, left))
-        _transform_input(x_planes[:, :, :m], tiles, v[:, :m], step=1)
-        np.matmul(u, v[:, :m], out=m_all[:, :m])
+        _input_planes(x[s], tiles, (top, left), x_first[:, :, :m], x_last[:, :, :m])
+        v.append(np.empty((16, m, tiles.plane, c), dtype))
+        _transform_input(x_last[:, :, :m], tiles, v[-1], step=c)
+        v[-1][:, -1, -tiles.width - 1:] = 0  # past the runs: multiplied by ∂M' = 0
+        np.matmul(v[-1], u_t, out=m_all[:, :m])
         if bias is not None:
-            m_all[5, :m] += bias[:, None]
-        _transform_output(m_all[:, :m], tiles, o_planes[:, :, :m])
-        _from_quarter_planes(o_planes[:, :, :m], tiles, out[s])
-    return out
+            m_all[5, :m] += bias
+        _transform_output(m_all[:, :m], tiles, o_last[:, :, :m])
+        _from_quarter_planes(o_last[:, :, :m], tiles, out[s], last=True)
+    return out, v
 
 
-def conv3x3_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray,
-                     pads: tuple[int, int, int, int], need_x: bool,
+def conv3x3_backward(g: np.ndarray, v: list[np.ndarray], w: np.ndarray,
+                     x_shape: tuple[int, ...], pads: tuple[int, int, int, int], need_x: bool,
                      need_w: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(∂x, ∂w) of O = conv(x, w), a 3×3 kernel at stride 1 on ``x`` (N, C, H, W) padded by
-    ``pads``, from ∂O ``g`` (N, F, OH, OW); ``None`` for a gradient not asked for."""
+    """(∂x, ∂w) of O = conv(x, w), a 3×3 kernel at stride 1 on ``x`` of ``x_shape`` padded by
+    ``pads``, from ∂O ``g`` (N, F, OH, OW) and the forward's V chunks; ``None`` for a gradient not
+    asked for. ∂Y, ∂M', ∂V and ∂d are channels first, V channels last: both products are NN
+    GEMMs per image, ∂U_ξ += ∂M_ξ·V_ξ (F × K)·(K × C) and ∂V_ξ = U'_ξᵀ·∂M_ξ (C × F)·(F × K),
+    K = the plane's pixels (as an NT GEMM, with V channels first, ∂U took 1.6× longer)."""
     n, f, oh, ow = g.shape
-    c = x.shape[1]
-    offset = (pads[0], pads[2])
+    c = x_shape[1]
     tiles = Tiles(oh, ow)
     size = _chunk_images(f, tiles, g.itemsize)
     dtype = g.dtype
-    # zeroed once: the padding, the spare tiles and the pixels past each run stay zero. ∂Y,
-    # ∂M', ∂V and ∂d with channels first, d and V with channels last: then both products are
-    # NN GEMMs per image, ∂U_ξ += ∂M_ξ·V_ξ (F × K)·(K × C) and ∂V_ξ = U'_ξᵀ·∂M_ξ
-    # (C × F)·(F × K), K = the plane's pixels (as NT GEMMs, with V channels first, ∂U took
-    # 1.6× longer).
+    # zeroed once: the spare tiles and the pixels past each run stay zero
     g_planes = np.zeros((2, 2, size, f, tiles.plane), dtype)
     dm = np.zeros((16, size, f, tiles.plane), dtype)
-    # the input's planes are made channels first, then transposed: one transposing copy
-    # from NCHW with its power-of-two plane strides took 135 against 35 + 28 µs per chunk
-    x_first = np.zeros((2, 2, size, c, tiles.plane), dtype) if need_w else None
-    x_planes = np.empty((2, 2, size, tiles.plane, c), dtype) if need_w else None
-    v = np.zeros((16, size, tiles.plane, c), dtype) if need_w else None
     du = np.zeros((16, f, c), dtype) if need_w else None
     u_t = np.ascontiguousarray(_filters(w, signs=True).transpose(0, 2, 1))[:, None] \
         if need_x else None
     dv = np.empty((16, size, c, tiles.plane), dtype) if need_x else None
     dx_planes = np.empty((2, 2, size, c, tiles.plane), dtype) if need_x else None
-    dx = np.empty(x.shape, dtype) if need_x else None
-    for s in batch_chunks(n, size):
+    dx = np.empty(x_shape, dtype) if need_x else None
+    for s, v_s in zip(batch_chunks(n, size), v):
         m = s.stop - s.start
         _quarter_planes(g[s], tiles, g_planes[:, :, :m])
         _transform_gradient(g_planes[:, :, :m], tiles, dm[:, :m])
         if need_w:
-            _quarter_planes(x[s], tiles, x_first[:, :, :m], offset)
-            np.copyto(x_planes[:, :, :m], x_first[:, :, :m].swapaxes(-1, -2))
-            _transform_input(x_planes[:, :, :m], tiles, v[:, :m], step=c)
-            du += np.matmul(dm[:, :m], v[:, :m]).sum(1)
+            du += np.matmul(dm[:, :m], v_s).sum(1)
         if need_x:
             np.matmul(u_t, dm[:, :m], out=dv[:, :m])
             planes = dx_planes[:, :, :m]
             planes[...] = 0
             _input_gradient(dv[:, :m], tiles, planes)
-            _from_quarter_planes(planes, tiles, dx[s], offset)
+            _from_quarter_planes(planes, tiles, dx[s], (pads[0], pads[2]))
     dw = _filter_gradient(du, w.shape) if need_w else None
     return dx, dw
