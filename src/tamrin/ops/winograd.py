@@ -50,9 +50,10 @@ from tamrin.ops.im2col import batch_chunks
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 # s_a·s_b for the Winograd entry (a, b), s = (1, 1, 1, −1): the flipped last row of A.
 SIGNS = np.outer([1.0, 1.0, 1.0, -1.0], [1.0, 1.0, 1.0, -1.0])
-# One chunk's ∂M' (16·F·plane floats per image). Measured on the wide 3×3 conv (64×32×32×32,
-# 32→64, 1 thread, ∂M' 1.2 MB per image): 1 image per chunk 49–51 ms, 2: 47–48 ms, 3: 47–48 ms,
-# 4: 54–55 ms (the chunk's arrays no longer stay in the cache between the steps).
+# One chunk's M or ∂M' (16·F·plane floats per image). Measured on the wide 3×3 conv
+# (64×32×32×32, 32→64, 1 thread, 1.2 MB per image; forward / backward, medians of two runs):
+# 1 image per chunk 33.5 / 40.7 ms, 2: 29.9 / 40.2, 3: 29.6 / 39.1, 4: 29.2 / 43.4 (the chunk's
+# arrays no longer stay in the cache between the steps).
 CHUNK_BYTES = 3 * 2**20
 
 
