@@ -10,7 +10,7 @@ import tamrin.ops.conv as conv
 
 
 def _forced(layout: str):
-    def choose(out_hw, stride, w_shape, dilation, groups, need_x) -> str:
+    def choose(out_hw, stride, w_shape, dilation, groups) -> str:
         if layout == "wide" and stride != (1, 1):
             return "per-image"
         if layout == "winograd" and not conv.winograd_applies(w_shape, stride, dilation, groups):

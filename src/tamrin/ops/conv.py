@@ -54,8 +54,8 @@ cache cost as much as the GEMM): the backward copies them again from the saved p
 Measured on the wide 3×3 conv (1 thread): forward 42.9 → 33.1 ms (PyTorch 39.3 ms), backward
 78 → 72 ms, and the saved arrays 75 MB of columns → 9.5 MB of padded input.
 
-A 3×3 conv at stride 1 with many channels (C·F ≥ ``WINOGRAD_MIN_CHANNELS``) that needs dX
-runs forward and backward by Winograd's F(2×2, 3×3) (``tamrin.ops.winograd``): 2.25× fewer
+A 3×3 conv at stride 1 with many channels (C·F ≥ ``WINOGRAD_MIN_CHANNELS``) runs forward
+and backward by Winograd's F(2×2, 3×3) (``tamrin.ops.winograd``): 2.25× fewer
 multiplications in the GEMMs, which on the wide 3×3 conv already ran at the CPU's peak with
 im2col. Measured there (``bench.run``, 1 thread): forward 34 → 31.5 ms, backward 70 → 42 ms
 (PyTorch 44 and 53 ms); it keeps the transformed input V for dW (4× the input's size:
@@ -71,7 +71,6 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from tamrin.autograd import ArrayFunction, Context
-from tamrin.grad_mode import is_grad_enabled
 from tamrin.ops.im2col import Pads, batch_chunks, col2im, crop, offsets, out_size, pad2d, windows
 from tamrin.ops.winograd import conv3x3_backward, conv3x3_forward
 from tamrin.tensor import Tensor
@@ -90,14 +89,16 @@ BATCH_LAST_MAX_PIXELS = 144
 # columns are kept, wide rows copy them again; 27 rows (3→16, 3×3, 32×32) 1.17× and 0.92×;
 # 54 rows 1.07× and 0.91×; 144 rows 0.78× and 0.81×; 200 rows 0.63× and 0.77×.
 WIDE_MIN_ROWS = 32
-# Winograd (3×3, stride 1, in training with dX) from this many C·F. Measured (1 thread, batch
-# 64, 32×32 unless said; Winograd time / wide rows time, forward | backward (dX, dW) | both):
-# C·F = 128 (8→16) 1.30× | 0.74× | 0.91×; 256 (16→16) 1.28× | 0.63× | 0.83×; 512 (16→32)
-# 1.21× | 0.54× | 0.75×; 2,048 (32→64) 0.87× | 0.55× | 0.66×; 4,096 (64→64, 16×16) 0.80× |
-# 0.55× | 0.63×; 8,192 (64→128, 16×16) 0.73× | 0.50× | 0.57×; 4,096 at 56×56 (batch 16)
-# 0.84× | 0.59× | 0.68×. The threshold is where both passes together gain clearly. Without a
-# backward through the input — no_grad, or the network's input layer, whose dW alone gained
-# only from C·F = 2,048 on and lost at 56×56 (1.08×) — the wide rows are kept.
+# Winograd (3×3, stride 1) from this many C·F. Measured (1 thread, batch 64, 32×32 unless
+# said; Winograd time / wide rows time: forward | backward (dX, dW) | backward dW only |
+# forward + backward): C·F = 128 (8→16) 1.50× | 0.73× | 0.99× | 0.97×; 256 (16→16) 1.35× |
+# 0.63× | 0.69× | 0.84×; 512 (16→32) 1.19× | 0.60× | 0.67× | 0.78×; 2,048 (32→64) 0.97× |
+# 0.50× | 0.55× | 0.65×; 4,096 (64→64, 16×16) 0.81× | 0.54× | 0.54× | 0.63×; 8,192 (64→128,
+# 16×16) 0.70× | 0.57× | 0.57× | 0.62×; 4,096 at 56×56 (batch 16) 0.86× | 0.75× | 0.61× |
+# 0.79×. The threshold is where a training step (forward + backward) gains clearly; a
+# forward alone (no_grad) is slower from 512 to 2,048 (1.19× at 512). The layout must not
+# depend on whether a backward will run, or frozen and trained layers would round
+# differently (the transfer-learning lab compares them bit for bit).
 WINOGRAD_MIN_CHANNELS = 512
 
 
@@ -321,17 +322,18 @@ def _conv_backward_wide(g: np.ndarray, xp: np.ndarray, w: np.ndarray,
 # ---- choosing the layout ------------------------------------------------------------------
 
 def _layout(out_hw: Pair, stride: Pair, w_shape: tuple[int, ...], dilation: Pair,
-            groups: int, need_x: bool) -> str:
+            groups: int) -> str:
     """The column layout of a conv with weight ``w_shape`` (F, C/G, KH, KW): "batch-last" for
     small images, else at stride 1 from ``WIDE_MIN_ROWS`` column rows "wide" rows — or
-    "winograd" (``tamrin.ops.winograd``) for a 3×3 conv whose dX will be computed
-    (``need_x``: grad enabled and the input requires it) and at least
-    ``WINOGRAD_MIN_CHANNELS`` = C·F — else "per-image" (module docstring)."""
+    "winograd" (``tamrin.ops.winograd``) for a 3×3 conv with at least
+    ``WINOGRAD_MIN_CHANNELS`` = C·F — else "per-image" (module docstring). The choice
+    depends on the shapes only, never on autograd (grad mode, which inputs require grad):
+    the same layer gives the same numbers frozen, trained or under no_grad."""
     if out_hw[0] * out_hw[1] <= BATCH_LAST_MAX_PIXELS:
         return "batch-last"
     if stride != (1, 1) or w_shape[1] * w_shape[2] * w_shape[3] < WIDE_MIN_ROWS:
         return "per-image"
-    if need_x and winograd_applies(w_shape, stride, dilation, groups) \
+    if winograd_applies(w_shape, stride, dilation, groups) \
             and w_shape[0] * w_shape[1] >= WINOGRAD_MIN_CHANNELS:
         return "winograd"
     return "wide"
@@ -392,8 +394,7 @@ class Conv2d(ArrayFunction):
                 stride: Pair, pads: Pads, dilation: Pair, groups: int) -> np.ndarray:
         kernel = w.shape[2:]
         out_hw = _conv_out_hw("conv2d", x.shape, kernel, stride, pads, dilation)
-        layout = _layout(out_hw, stride, w.shape, dilation, groups,
-                         is_grad_enabled() and ctx.needs_input_grad[0])
+        layout = _layout(out_hw, stride, w.shape, dilation, groups)
         out, saved = _FORWARD[layout](x, w, bias, kernel, stride, pads, dilation, groups,
                                       out_hw)
         ctx.save_for_backward(saved, w)  # the columns, or the padded input for wide rows
