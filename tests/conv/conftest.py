@@ -1,6 +1,6 @@
 """The ``conv_layout`` fixture: a conv test module that uses it (``pytestmark``) runs with each
 column layout of ``tamrin.ops.conv`` forced in turn — per image, batch-last (small images),
-wide rows (stride 1) and Winograd's backward (3×3, stride 1, no dilation, one group) — since
+wide rows (stride 1) and Winograd (3×3, stride 1, no dilation, one group) — since
 the choice by size would give the tests' small shapes only one. A layout that does not apply
 (wide rows at stride > 1, Winograd on another kernel) falls back to per image."""
 

@@ -71,7 +71,17 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from tamrin.autograd import ArrayFunction, Context
-from tamrin.ops.im2col import Pads, batch_chunks, col2im, crop, offsets, out_size, pad2d, windows
+from tamrin.ops.im2col import (
+    Pads,
+    batch_chunks,
+    col2im,
+    crop,
+    images_per_chunk,
+    offsets,
+    out_size,
+    pad2d,
+    windows,
+)
 from tamrin.ops.winograd import conv3x3_backward, conv3x3_forward
 from tamrin.tensor import Tensor
 
@@ -104,11 +114,6 @@ WINOGRAD_MIN_CHANNELS = 512
 
 # ---- the three building blocks ------------------------------------------------------------
 
-def _chunk_size(bytes_per_image: int) -> int:
-    """How many whole images' columns fit in ``CHUNK_BYTES`` (at least one)."""
-    return max(1, CHUNK_BYTES // max(bytes_per_image, 1))
-
-
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
     """(N, C, …, H, W) as (N, G, rest/G, H·W): the per-image, per-group GEMM operand (a view
     of a contiguous array). For columns (N, C, KH, KW, OH, OW) the rows are (c, k, l)."""
@@ -132,7 +137,7 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None, kernel:
     cols = np.empty((n, c, *kernel, *out_hw), dtype=x.dtype)
     out = np.empty((n, w.shape[0], *out_hw), dtype=x.dtype)
     wm = _weight_matrix(w, groups)
-    for s in batch_chunks(n, _chunk_size(cols[0].nbytes)):
+    for s in batch_chunks(n, images_per_chunk(cols[0].nbytes, CHUNK_BYTES)):
         np.copyto(cols[s], win[s].transpose(0, 1, 4, 5, 2, 3))
         np.matmul(wm, _grouped(cols[s], groups), out=_grouped(out[s], groups))
         if bias is not None:
@@ -152,7 +157,7 @@ def _col2im_gemm(g: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
     top, bottom, left, right = pads
     wt = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, Cg·K·K, F/G)
     dx = np.empty(in_shape, dtype=g.dtype)
-    size = _chunk_size(c * kernel[0] * kernel[1] * g[0, 0].nbytes)
+    size = images_per_chunk(c * kernel[0] * kernel[1] * g[0, 0].nbytes, CHUNK_BYTES)
     dcols = np.empty((size, c, *kernel, *out_hw), dtype=g.dtype)
     dxp = np.empty((size, c, h + top + bottom, wd + left + right), dtype=g.dtype)
     for s in batch_chunks(n, size):
@@ -277,7 +282,7 @@ def _wide_columns(xp: np.ndarray, kernel: Pair, dilation: Pair, oh: int,
     n, c, _, width = xp.shape
     length = (oh - 1) * width + ow
     win = _wide_windows(xp, kernel, dilation, length)
-    size = _chunk_size(c * kernel[0] * kernel[1] * length * xp.itemsize)
+    size = images_per_chunk(c * kernel[0] * kernel[1] * length * xp.itemsize, CHUNK_BYTES)
     buffer = np.empty((size, c, *kernel, length), dtype=xp.dtype)
     for s in batch_chunks(n, size):
         m = s.stop - s.start
@@ -308,7 +313,7 @@ def _conv_backward_wide(g: np.ndarray, xp: np.ndarray, w: np.ndarray,
     wt = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, Cg·K·K, F/G)
     dxp = np.zeros(xp.shape, dtype=g.dtype)
     win = _wide_windows(dxp, kernel, dilation, length)
-    size = _chunk_size(c * kernel[0] * kernel[1] * length * g.itemsize)
+    size = images_per_chunk(c * kernel[0] * kernel[1] * length * g.itemsize, CHUNK_BYTES)
     dcols = np.empty((size, c, *kernel, length), dtype=g.dtype)
     for s in batch_chunks(n, size):
         m = s.stop - s.start
@@ -341,8 +346,8 @@ def _layout(out_hw: Pair, stride: Pair, w_shape: tuple[int, ...], dilation: Pair
 
 def winograd_applies(w_shape: tuple[int, ...], stride: Pair, dilation: Pair,
                      groups: int) -> bool:
-    """Whether ``tamrin.ops.winograd`` computes this conv's backward: 3×3, stride 1, no
-    dilation, one group."""
+    """Whether ``tamrin.ops.winograd`` can compute this conv (forward and backward): 3×3,
+    stride 1, no dilation, one group."""
     return w_shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
 
 
@@ -397,7 +402,7 @@ class Conv2d(ArrayFunction):
         layout = _layout(out_hw, stride, w.shape, dilation, groups)
         out, saved = _FORWARD[layout](x, w, bias, kernel, stride, pads, dilation, groups,
                                       out_hw)
-        ctx.save_for_backward(saved, w)  # the columns, or the padded input for wide rows
+        ctx.save_for_backward(saved, w)  # columns, padded input (wide rows) or V (Winograd)
         ctx.x_shape, ctx.params = x.shape, (kernel, stride, pads, dilation, groups)
         ctx.layout = layout
         return out

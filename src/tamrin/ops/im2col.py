@@ -91,6 +91,11 @@ def col2im(cols: np.ndarray, out: np.ndarray, axis: int, kernel: Pair, stride: P
             (*index, slice(None), slice(None), k, l)]
 
 
+def images_per_chunk(bytes_per_image: int, budget: int) -> int:
+    """How many whole images of ``bytes_per_image`` fit in ``budget`` bytes (at least one)."""
+    return max(1, budget // max(bytes_per_image, 1))
+
+
 def batch_chunks(n: int, size: int) -> Iterator[slice]:
     """The batch axis 0…n as slices of ``size`` images (the last one may be shorter): the
     cache blocking of the conv layouts."""

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tamrin.ops.im2col import batch_chunks
+from tamrin.ops.im2col import batch_chunks, images_per_chunk
 
 # G of F(2, 3): U = G g Gᵀ is the 4×4 transformed filter.
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
@@ -101,7 +101,9 @@ def _input_adjoint_1d(dt: list[np.ndarray]) -> list[np.ndarray]:
 
 def _add_input_adjoint_1d(dt: list[np.ndarray], out: list[np.ndarray], sign: int) -> None:
     """out_i += sign·∂d_i for B's ∂d of ``dt`` (as ``_input_adjoint_1d``), without
-    temporaries: each ∂t is added to or subtracted from the outputs it reaches."""
+    temporaries: each ∂t is added to or subtracted from the outputs it reaches. Used for the
+    last pass, which adds into the planes: computing ∂d and then adding it took 160 against
+    129 µs per chunk of the wide 3×3 conv's backward."""
     add, sub = (np.add, np.subtract) if sign > 0 else (np.subtract, np.add)
     add(out[0], dt[0], out=out[0])
     add(out[1], dt[1], out=out[1])
@@ -252,7 +254,7 @@ def _filter_gradient(du: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _chunk_images(channels: int, tiles: Tiles, itemsize: int) -> int:
     """Images per chunk: as many as keep one chunk's ∂M' (16·F·L each) in CHUNK_BYTES."""
-    return max(1, CHUNK_BYTES // (16 * channels * tiles.length * itemsize))
+    return images_per_chunk(16 * channels * tiles.length * itemsize, CHUNK_BYTES)
 
 
 def _input_planes(x: np.ndarray, tiles: Tiles, offset: tuple[int, int], first: np.ndarray,
